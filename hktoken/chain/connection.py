@@ -1,0 +1,114 @@
+"""A connection to one EVM JSON-RPC node: the object every other part of hktoken is handed."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+from eth_typing import ChecksumAddress, HexStr
+from web3 import Web3
+from web3.exceptions import Web3RPCError
+
+from hktoken.artifacts import ArtifactStore
+from hktoken.chain.revert import RevertDecoder
+from hktoken.chain.sender import TransactionSender
+from hktoken.errors import ChainError, SpecError
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+_CONNECT_FIX = "check the URL and that the node is running (`hktoken node` starts a local one)"
+
+
+class Chain:
+    """A node plus the single transaction sender and revert decoder used with it."""
+
+    def __init__(self, w3: Web3, *, rpc_url: str, chain_id: int, artifacts: ArtifactStore | None = None) -> None:
+        self.w3 = w3
+        self.rpc_url = rpc_url
+        self.chain_id = chain_id
+        self.artifacts = artifacts or ArtifactStore()
+        self.decoder = RevertDecoder(self.artifacts.error_abis())
+        self.sender = TransactionSender(self)
+
+    def __repr__(self) -> str:
+        return f"Chain(rpc_url={self.rpc_url!r}, chain_id={self.chain_id})"
+
+    def rpc(self, method: str, params: list[Any] | None = None) -> Any:
+        """A raw JSON-RPC call (anvil_*, evm_*), with errors turned into ChainError."""
+        try:
+            response = self.w3.provider.make_request(method, params or [])  # type: ignore[arg-type]
+        except requests.RequestException as exc:
+            raise ChainError(f"the node at {self.rpc_url} stopped answering ({exc})", fix=_CONNECT_FIX) from exc
+        except Web3RPCError as exc:
+            raise ChainError(f"{method} failed: {exc.message or exc}") from exc
+        if "error" in response:
+            raise ChainError(f"{method} failed: {response['error'].get('message', response['error'])}")
+        return response.get("result")
+
+    # --- state control (anvil, hardhat) ------------------------------------------------------------
+
+    def snapshot(self) -> str:
+        """Take an EVM snapshot; ids are single-use, and reverting deletes later ones too."""
+        return str(self.rpc("evm_snapshot"))
+
+    def revert(self, snapshot_id: str) -> None:
+        """Return to a snapshot (consuming it); tracked nonces are re-read afterwards."""
+        if self.rpc("evm_revert", [snapshot_id]) is not True:
+            raise ChainError(f"snapshot {snapshot_id} no longer exists (snapshots are single-use)")
+        self.sender.reset_nonces()
+
+    def mine(self, blocks: int = 1) -> None:
+        """Mine ``blocks`` empty blocks."""
+        self.rpc("anvil_mine", [hex(blocks)])
+
+    def increase_time(self, seconds: int) -> None:
+        """Move the clock forward; the next block carries the new time."""
+        self.rpc("evm_increaseTime", [seconds])
+        self.rpc("evm_mine")
+
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        """Fix the timestamp of the next mined block."""
+        self.rpc("evm_setNextBlockTimestamp", [timestamp])
+
+    def timestamp(self) -> int:
+        """The timestamp of the latest block."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def set_balance(self, address: ChecksumAddress, wei: int) -> None:
+        """Set an account's ether balance (dev nodes only)."""
+        self.rpc("anvil_setBalance", [address, hex(wei)])
+
+    def code_at(self, address: ChecksumAddress) -> HexStr:
+        """The runtime bytecode at ``address`` ("0x" when none)."""
+        return HexStr(self.w3.to_hex(self.w3.eth.get_code(address)))
+
+
+def _validate_url(rpc_url: str) -> None:
+    parsed = urlparse(rpc_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SpecError(f"{rpc_url!r} is not an HTTP(S) JSON-RPC URL", fix="use a URL like http://127.0.0.1:8545")
+
+
+def connect(
+    rpc_url: str,
+    *,
+    expected_chain_id: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    artifacts: ArtifactStore | None = None,
+) -> Chain:
+    """Connect to any EVM JSON-RPC node; fail with one clear line if it is unreachable or not the chain expected."""
+    _validate_url(rpc_url)
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None))
+    try:
+        chain_id = int(w3.eth.chain_id)
+    except requests.RequestException as exc:
+        reason = type(exc).__name__.replace("Error", " error").strip().lower()
+        raise ChainError(f"cannot reach the JSON-RPC node at {rpc_url} ({reason})", fix=_CONNECT_FIX) from exc
+    except (Web3RPCError, ValueError) as exc:
+        raise ChainError(f"{rpc_url} did not answer like an EVM JSON-RPC node ({exc})", fix=_CONNECT_FIX) from exc
+    if expected_chain_id is not None and chain_id != expected_chain_id:
+        raise ChainError(
+            f"the node at {rpc_url} is on chain id {chain_id}, not the expected {expected_chain_id}",
+            fix="connect to the intended network, or change the expected chain id",
+        )
+    return Chain(w3, rpc_url=rpc_url, chain_id=chain_id, artifacts=artifacts)

@@ -1,0 +1,46 @@
+"""The ``hktoken`` command. Each command group lives in its own module; this one wires them up and
+turns every hktoken error into one line on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from hktoken import __version__
+from hktoken.cli.compile_cmd import compile_command
+from hktoken.cli.node_cmd import node_command
+from hktoken.cli.toolchain_cmd import toolchain_group
+from hktoken.errors import HKTokenError
+
+EXIT_USER_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+class _Cli(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HKTokenError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USER_ERROR)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Cli)
+@click.version_option(__version__, prog_name="hktoken")
+def cli() -> None:
+    """Tokenize real-world assets: compile, deploy and test KYC-gated token contracts."""
+
+
+cli.add_command(toolchain_group)
+cli.add_command(compile_command)
+cli.add_command(node_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

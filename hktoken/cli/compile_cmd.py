@@ -1,0 +1,53 @@
+"""``hktoken compile``: build contracts/ into the shipped artifacts, or check them (``--check``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from hktoken.artifacts import ARTIFACTS_DIR
+from hktoken.compiler import check_artifacts, compile_project
+
+
+@click.command("compile")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Project folder holding contracts/ (default: this checkout, else the current folder).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=ARTIFACTS_DIR,
+    show_default=True,
+    help="Where artifacts are written.",
+)
+@click.option("--check", is_flag=True, help="Exit non-zero when the artifacts differ from a fresh build.")
+@click.option("--force", is_flag=True, help="Rebuild even when the cache says nothing changed.")
+def compile_command(root: Path | None, out_dir: Path, check: bool, force: bool) -> None:
+    """Compile every contract under contracts/ (cached by content hash)."""
+    if check:
+        problems = check_artifacts(root, out_dir)
+        if problems:
+            for problem in problems:
+                click.echo(f"  {problem}", err=True)
+            click.echo(
+                f"error: {len(problems)} artifact file(s) in {out_dir} differ from a fresh build: "
+                "run `hktoken compile` and commit the result",
+                err=True,
+            )
+            sys.exit(1)
+        click.echo(f"artifacts in {out_dir} match a fresh build")
+        return
+    result = compile_project(root, out_dir, force=force)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    state = "up to date (cached)" if result.cached else "compiled"
+    click.echo(
+        f"{state}: {len(result.contracts)} contracts with solc {result.solc_version} "
+        f"in {result.seconds:.2f}s -> {result.artifacts_dir}"
+    )

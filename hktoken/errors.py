@@ -1,0 +1,101 @@
+"""One exception tree for everything hktoken raises.
+
+Every error a user can cause derives from :class:`HKTokenError`. Its ``str()`` is a single line that
+names the cause and, where there is one, the fix; the CLI prints exactly that line and exits non-zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HKTokenError(Exception):
+    """Root of every error hktoken raises on purpose."""
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        self.message = message
+        self.fix = fix
+        super().__init__(f"{message}: {fix}" if fix else message)
+
+
+class ToolchainError(HKTokenError):
+    """Node, npm, solc, anvil or OpenZeppelin is missing, unusable or the wrong version."""
+
+
+class CompileError(HKTokenError):
+    """The Solidity sources did not compile, or the shipped artifacts are stale."""
+
+
+class ChainError(HKTokenError):
+    """A node could not be started or reached, or it is not the node we expected."""
+
+
+class SignerError(HKTokenError):
+    """A signing key could not be loaded (missing variable, unreadable keystore, wrong password)."""
+
+
+class SpecError(HKTokenError):
+    """Input from a user (spec file, CLI argument, Python argument) is invalid; nothing was sent."""
+
+
+class UnknownContractError(SpecError):
+    """No compiled artifact exists for the requested contract name."""
+
+
+class TransactionReverted(ChainError):
+    """A call or transaction reverted. Carries the decoded custom error, never a raw hex blob.
+
+    ``error`` is the Solidity error name (``"AccessControlUnauthorizedAccount"``), ``args`` its decoded
+    arguments by name, ``data`` the raw revert data for the record.
+    """
+
+    def __init__(
+        self,
+        error: str,
+        args: dict[str, Any] | None = None,
+        *,
+        data: str | None = None,
+        tx_hash: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.error = error
+        self.args_by_name: dict[str, Any] = dict(args or {})
+        self.data = data
+        self.tx_hash = tx_hash
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in self.args_by_name.items())
+        super().__init__(message or f"reverted with {error}({shown})")
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """The decoded error arguments, by parameter name."""
+        return self.args_by_name
+
+
+class TransferRestricted(TransactionReverted):
+    """The token refused a balance change under its compliance rules (ERC-1404 code and message)."""
+
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        *,
+        error: str = "TransferRestricted",
+        args: dict[str, Any] | None = None,
+        data: str | None = None,
+        tx_hash: str | None = None,
+    ) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(
+            error,
+            args,
+            data=data,
+            tx_hash=tx_hash,
+            message=f"TransferRestricted(code={code}, reason={reason!r})",
+        )
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return repr(value) if isinstance(value, str) else str(value)

@@ -1,0 +1,55 @@
+"""ERC-1404 restriction codes of hktoken's RWAToken, mirrored from contracts/compliance/RestrictionCodes.sol.
+
+The test suite checks every entry against the deployed contract's ``messageForTransferRestriction``,
+so the two tables cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Restriction(IntEnum):
+    """Why a token refuses a balance change (0 means it does not)."""
+
+    SUCCESS = 0
+    PAUSED = 1
+    SENDER_NOT_VERIFIED = 2
+    RECIPIENT_NOT_VERIFIED = 3
+    SENDER_FROZEN = 4
+    RECIPIENT_FROZEN = 5
+    INSUFFICIENT_UNFROZEN_BALANCE = 6
+    COUNTRY_NOT_ALLOWED = 7
+    INVESTOR_CLASS_NOT_ALLOWED = 8
+    MAX_HOLDERS_REACHED = 9
+    MAX_BALANCE_EXCEEDED = 10
+    LOCKED_UP = 11
+    BELOW_MINIMUM_TRANSFER = 12
+    NOT_DENOMINATION_MULTIPLE = 13
+    SUPPLY_CAP_EXCEEDED = 14
+
+
+MESSAGES: dict[int, str] = {
+    Restriction.SUCCESS: "transfer allowed",
+    Restriction.PAUSED: "token is paused",
+    Restriction.SENDER_NOT_VERIFIED: "sender not verified",
+    Restriction.RECIPIENT_NOT_VERIFIED: "recipient not verified",
+    Restriction.SENDER_FROZEN: "sender address frozen",
+    Restriction.RECIPIENT_FROZEN: "recipient address frozen",
+    Restriction.INSUFFICIENT_UNFROZEN_BALANCE: "amount exceeds unfrozen balance",
+    Restriction.COUNTRY_NOT_ALLOWED: "recipient country not allowed",
+    Restriction.INVESTOR_CLASS_NOT_ALLOWED: "recipient investor class not allowed",
+    Restriction.MAX_HOLDERS_REACHED: "holder limit reached",
+    Restriction.MAX_BALANCE_EXCEEDED: "investor balance limit exceeded",
+    Restriction.LOCKED_UP: "tokens are locked up",
+    Restriction.BELOW_MINIMUM_TRANSFER: "amount below minimum transfer",
+    Restriction.NOT_DENOMINATION_MULTIPLE: "amount not a multiple of the denomination",
+    Restriction.SUPPLY_CAP_EXCEEDED: "supply cap exceeded",
+}
+
+UNKNOWN_MESSAGE = "unknown restriction code"
+
+
+def message_for(code: int) -> str:
+    """The human-readable reason for a restriction code."""
+    return MESSAGES.get(code, UNKNOWN_MESSAGE)
