@@ -1,9 +1,12 @@
 """hktoken: compile, deploy and test tokenized real-world-asset contracts from Python."""
 
+from hktoken.chain import Anvil, Chain, connect, dev_accounts, signer_from_env, signer_from_keystore
+from hktoken.contracts import HKDStablecoin, InvestorRegistry, RWAToken, TokenRoles, TransferCheck
 from hktoken.errors import (
     ChainError,
     CompileError,
     HKTokenError,
+    MissingRole,
     SignerError,
     SpecError,
     ToolchainError,
@@ -11,18 +14,37 @@ from hktoken.errors import (
     TransferRestricted,
     UnknownContractError,
 )
+from hktoken.models import ComplianceRules, Investor, InvestorClass, InvestorProfile
+from hktoken.restrictions import Restriction
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Anvil",
+    "Chain",
     "ChainError",
     "CompileError",
+    "ComplianceRules",
+    "HKDStablecoin",
     "HKTokenError",
+    "Investor",
+    "InvestorClass",
+    "InvestorProfile",
+    "InvestorRegistry",
+    "MissingRole",
+    "RWAToken",
+    "Restriction",
     "SignerError",
     "SpecError",
+    "TokenRoles",
     "ToolchainError",
     "TransactionReverted",
+    "TransferCheck",
     "TransferRestricted",
     "UnknownContractError",
     "__version__",
+    "connect",
+    "dev_accounts",
+    "signer_from_env",
+    "signer_from_keystore",
 ]

@@ -131,32 +131,51 @@ def _version_tuple(text: str) -> tuple[int, int, int]:
     return nums[0], nums[1], nums[2]
 
 
+def _bounds(parts: list[int]) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """[lower, next) of a possibly partial version: ``0.8`` spans 0.8.0 up to (not incl.) 0.9.0."""
+    lower = _version_tuple(".".join(map(str, parts)))
+    bumped = [*parts[:-1], parts[-1] + 1]
+    return lower, _version_tuple(".".join(map(str, bumped)))
+
+
+def _caret_upper(parts: list[int]) -> tuple[int, int, int]:
+    # ^ keeps the first non-zero written part fixed (^0.8.1 -> <0.9.0, ^1.2 -> <2.0.0, ^0.0.3 -> <0.0.4)
+    for index, value in enumerate(parts):
+        if value != 0 or index == len(parts) - 1:
+            return _bounds(parts[: index + 1])[1]
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _satisfies_term(version: tuple[int, int, int], term: str) -> bool:
-    match = re.fullmatch(r"(\^|~|>=|<=|>|<|=)?\s*(\d+(?:\.\d+){0,2})", term.strip())
+    match = re.fullmatch(r"(\^|~|>=|<=|>|<|=)?(\d+(?:\.\d+){0,2})", term.strip())
     if match is None:
         return True  # an expression we do not model: leave the verdict to solc itself
-    op, target_text = match.group(1) or "=", match.group(2)
-    target = _version_tuple(target_text)
+    op = match.group(1) or "="
+    parts = [int(p) for p in match.group(2).split(".")]
+    lower, upper = _bounds(parts)
     if op == "^":
-        upper = (target[0], target[1] + 1, 0) if target[0] == 0 else (target[0] + 1, 0, 0)
-        return target <= version < upper
+        return lower <= version < _caret_upper(parts)
     if op == "~":
-        return target <= version < (target[0], target[1] + 1, 0)
-    checks = {
-        ">=": version >= target,
-        "<=": version <= target,
-        ">": version > target,
-        "<": version < target,
-        "=": version == target,
-    }
-    return checks[op]
+        return lower <= version < (_bounds(parts[:1])[1] if len(parts) == 1 else _bounds(parts[:2])[1])
+    return {
+        "=": lower <= version < upper,
+        ">=": version >= lower,
+        "<": version < lower,
+        "<=": version < upper,
+        ">": version >= upper,
+    }[op]
 
 
 def pragma_satisfied(version: str, expression: str) -> bool:
-    """Whether ``version`` satisfies a Solidity version pragma (``^0.8.20``, ``>=0.8.4 <0.9.0``, ``||``)."""
+    """Whether ``version`` satisfies a Solidity version pragma (``^0.8.20``, ``>=0.8.4 <0.9.0``, ``0.8``,
+    ``0.8.0 - 0.9.0``, ``||``); partial versions are wildcards, as solc reads them."""
     parsed = _version_tuple(version)
-    terms = re.sub(r"(\^|~|>=|<=|>|<|=)\s+", r"\1", expression)
-    return any(all(_satisfies_term(parsed, t) for t in alternative.split()) for alternative in terms.split("||"))
+    for alternative in expression.split("||"):
+        text = re.sub(r"(\S+)\s+-\s+(\S+)", r">=\1 <=\2", alternative.strip())
+        text = re.sub(r"(\^|~|>=|<=|>|<|=)\s+", r"\1", text)
+        if all(_satisfies_term(parsed, term) for term in text.split()):
+            return True
+    return False
 
 
 def check_pragmas(solc_version: str, sources: dict[str, str]) -> None:

@@ -95,7 +95,39 @@ class TransferRestricted(TransactionReverted):
         )
 
 
+def rpc_error_message(exc: Exception) -> str:
+    """The node's own error text from a web3 RPC error (web3 8 puts the whole error dict in ``message``)."""
+    response = getattr(exc, "rpc_response", None) or {}
+    error = response.get("error") if isinstance(response, dict) else None
+    if isinstance(error, dict) and error.get("message"):
+        return str(error["message"])
+    return str(getattr(exc, "message", None) or exc)
+
+
 def _short(value: Any) -> str:
     if isinstance(value, bytes):
         return "0x" + value.hex()
     return repr(value) if isinstance(value, str) else str(value)
+
+
+class MissingRole(TransactionReverted):
+    """The signer lacks the AccessControl role the function requires (``AccessControlUnauthorizedAccount``)."""
+
+    def __init__(
+        self,
+        account: str,
+        role: str,
+        *,
+        args: dict[str, Any] | None = None,
+        data: str | None = None,
+        tx_hash: str | None = None,
+    ) -> None:
+        self.account = account
+        self.role = role
+        super().__init__(
+            "AccessControlUnauthorizedAccount",
+            args,
+            data=data,
+            tx_hash=tx_hash,
+            message=f"{account} lacks {role}: grant it with grantRole, or sign with an account that has it",
+        )

@@ -228,12 +228,14 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
 
     /// @inheritdoc IInvestorRegistry
     function packedProfilesOf(address a, address b) external view returns (uint256 pa, uint256 pb) {
-        Profile storage sa = _walletProfiles[a];
-        Profile storage sb = _walletProfiles[b];
         // The struct occupies exactly one slot; returning the raw words avoids ABI-encoding 2 x 6 fields.
+        // Hot path of every token transfer: the mapping slots are computed directly.
         assembly ("memory-safe") {
-            pa := sload(sa.slot)
-            pb := sload(sb.slot)
+            mstore(0x20, _walletProfiles.slot)
+            mstore(0x00, a)
+            pa := sload(keccak256(0x00, 0x40))
+            mstore(0x00, b)
+            pb := sload(keccak256(0x00, 0x40))
         }
     }
 

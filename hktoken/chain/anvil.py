@@ -153,7 +153,7 @@ class Anvil:
                     self._reader.join(timeout=2)
                 raise self._startup_failure()
         raise ChainError(
-            f"anvil did not report a listening port within {self.startup_timeout:.0f}s",
+            f"anvil did not report a listening port within {self.startup_timeout:g}s",
             fix="run `hktoken toolchain` to check the anvil binary",
         )
 
@@ -164,7 +164,9 @@ class Anvil:
                 f"port {self.requested_port} on {HOST} is already in use",
                 fix="choose another --port, or omit it to let hktoken pick a free one",
             )
-        last = next((line for line in reversed(self._output) if line.strip()), "no output")
+        lines = [line.strip() for line in self._output if line.strip()]
+        errors = [line for line in lines if line.lower().startswith("error")]
+        last = (errors or lines or ["no output"])[-1]
         return ChainError(f"anvil exited during start-up: {last}", fix="run `hktoken toolchain` to check anvil")
 
     def _verify_is_ours(self, chain: Chain) -> None:

@@ -10,10 +10,10 @@ from eth_typing import ChecksumAddress, HexStr
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 
-from hktoken.artifacts import ArtifactStore
+from hktoken.artifacts import BUILD_INFO, ArtifactStore
 from hktoken.chain.revert import RevertDecoder
 from hktoken.chain.sender import TransactionSender
-from hktoken.errors import ChainError, SpecError
+from hktoken.errors import ChainError, SpecError, rpc_error_message
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 _CONNECT_FIX = "check the URL and that the node is running (`hktoken node` starts a local one)"
@@ -27,7 +27,10 @@ class Chain:
         self.rpc_url = rpc_url
         self.chain_id = chain_id
         self.artifacts = artifacts or ArtifactStore()
-        self.decoder = RevertDecoder(self.artifacts.error_abis())
+        # No build index yet (fresh checkout, or a node used only for ether): Error(string), Panic and
+        # unknown selectors still decode; a present but unreadable index still raises.
+        has_build = (self.artifacts.directory / BUILD_INFO).exists()
+        self.decoder = RevertDecoder(self.artifacts.error_abis() if has_build else [])
         self.sender = TransactionSender(self)
 
     def __repr__(self) -> str:
@@ -40,7 +43,7 @@ class Chain:
         except requests.RequestException as exc:
             raise ChainError(f"the node at {self.rpc_url} stopped answering ({exc})", fix=_CONNECT_FIX) from exc
         except Web3RPCError as exc:
-            raise ChainError(f"{method} failed: {exc.message or exc}") from exc
+            raise ChainError(f"{method} failed: {rpc_error_message(exc)}") from exc
         if "error" in response:
             raise ChainError(f"{method} failed: {response['error'].get('message', response['error'])}")
         return response.get("result")
@@ -104,7 +107,11 @@ def connect(
     except requests.RequestException as exc:
         reason = type(exc).__name__.replace("Error", " error").strip().lower()
         raise ChainError(f"cannot reach the JSON-RPC node at {rpc_url} ({reason})", fix=_CONNECT_FIX) from exc
-    except (Web3RPCError, ValueError) as exc:
+    except Web3RPCError as exc:
+        raise ChainError(
+            f"{rpc_url} did not answer like an EVM JSON-RPC node ({rpc_error_message(exc)})", fix=_CONNECT_FIX
+        ) from exc
+    except ValueError as exc:
         raise ChainError(f"{rpc_url} did not answer like an EVM JSON-RPC node ({exc})", fix=_CONNECT_FIX) from exc
     if expected_chain_id is not None and chain_id != expected_chain_id:
         raise ChainError(

@@ -7,14 +7,24 @@ from typing import Any
 from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError
 from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
-from hktoken.errors import TransactionReverted, TransferRestricted
+from hktoken.errors import MissingRole, TransactionReverted, TransferRestricted
 from hktoken.restrictions import Restriction, message_for
 
 _ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)
 _PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
+
+
+ROLE_NAMES = ("ISSUER_ROLE", "AGENT_ROLE", "PAUSER_ROLE", "COMPLIANCE_ROLE", "REGISTRAR_ROLE")
+_ROLE_BY_HASH: dict[bytes, str] = {bytes(32): "DEFAULT_ADMIN_ROLE"} | {keccak(text=name): name for name in ROLE_NAMES}
+
+
+def role_name(role: bytes) -> str:
+    """The name of a role hash hktoken's contracts use, else its hex."""
+    return _ROLE_BY_HASH.get(role, "0x" + role.hex())
 
 
 def _selector(abi: dict[str, Any]) -> bytes:
@@ -82,7 +92,13 @@ class RevertDecoder:
                 )
             abi = self._errors.get(selector)
             if abi is None:
-                return TransactionReverted(f"Unknown(0x{selector.hex()})", {}, data=hex_data, tx_hash=tx_hash)
+                return TransactionReverted(
+                    f"Unknown(0x{selector.hex()})",
+                    {},
+                    data=hex_data,
+                    tx_hash=tx_hash,
+                    message=f"reverted with an error unknown to this build (selector 0x{selector.hex()})",
+                )
             inputs = abi.get("inputs", [])
             values = decode([_canonical_type(i) for i in inputs], body)
         except DecodingError:
@@ -98,7 +114,7 @@ class RevertDecoder:
         data = exc.data
         if isinstance(data, dict):
             data = data.get("data")
-        if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+        if isinstance(data, str) and data.startswith("0x"):
             return self.decode(data, tx_hash=tx_hash)
         return TransactionReverted("Revert", {}, tx_hash=tx_hash, message=str(exc.message or exc))
 
@@ -113,6 +129,8 @@ def _typed(name: str, args: dict[str, Any], data: str, tx_hash: str | None) -> T
     if name == "TransferRestricted" and "code" in args:
         code = int(args["code"])
         return TransferRestricted(code, message_for(code), args=args, data=data, tx_hash=tx_hash)
+    if name == "AccessControlUnauthorizedAccount":
+        return MissingRole(args["account"], role_name(args["neededRole"]), args=args, data=data, tx_hash=tx_hash)
     if name == "ERC7943InsufficientUnfrozenBalance":
         code = int(Restriction.INSUFFICIENT_UNFROZEN_BALANCE)
         return TransferRestricted(code, message_for(code), error=name, args=args, data=data, tx_hash=tx_hash)

@@ -15,7 +15,7 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from web3.types import TxParams, TxReceipt, Wei
 
-from hktoken.errors import ChainError, TransactionReverted
+from hktoken.errors import ChainError, TransactionReverted, rpc_error_message
 
 if TYPE_CHECKING:
     from hktoken.chain.connection import Chain
@@ -110,11 +110,19 @@ class TransactionSender:
                     self._nonces.pop(signer.address, None)  # someone else used it: re-read and retry once
                     continue
                 self._nonces.pop(signer.address, None)
-                raise ChainError(f"the node refused the transaction ({exc.message or exc})") from exc
+                raise ChainError(f"the node refused the transaction ({rpc_error_message(exc)})") from exc
         raise ChainError("the node refused the transaction twice for its nonce")  # pragma: no cover
 
     def _replay_failure(self, tx: dict[str, Any], receipt: TxReceipt, tx_hash: HexStr) -> TransactionReverted:
-        """A mined transaction failed after a passing simulation: replay it to get the reason."""
+        """A mined transaction failed after a passing simulation (the block changed something: time,
+        an earlier transaction). Ask the node's tracer for the exact revert data; else replay it."""
+        try:
+            trace = self._chain.rpc("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
+        except ChainError:
+            trace = None
+        output = trace.get("output") if isinstance(trace, dict) else None
+        if isinstance(output, str) and len(output) >= 10:
+            return self._chain.decoder.decode(output, tx_hash=tx_hash)
         call: TxParams = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value")}  # type: ignore[assignment]
         try:
             self._chain.w3.eth.call(call, receipt["blockNumber"] - 1)
@@ -124,5 +132,5 @@ class TransactionSender:
             "Revert",
             {},
             tx_hash=tx_hash,
-            message=f"transaction {tx_hash} reverted on chain (out of gas or state changed before mining)",
+            message=f"transaction {tx_hash} reverted on chain (out of gas, or without a reason)",
         )

@@ -1,0 +1,122 @@
+"""What every typed contract wrapper shares: deploying from a shipped artifact, sending through the one
+sender, calling views with decoded errors, reading events, and AccessControl roles by name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Self
+
+from eth_abi.abi import encode
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress, HexStr
+from eth_utils.crypto import keccak
+from web3.contract import Contract
+from web3.exceptions import ContractLogicError
+from web3.logs import DISCARD
+from web3.types import EventData, TxReceipt
+
+from hktoken.chain.connection import Chain
+from hktoken.errors import ChainError, SpecError
+from hktoken.models.common import to_address
+
+DEFAULT_ADMIN_ROLE = "DEFAULT_ADMIN_ROLE"
+
+
+def role_id(name: str) -> bytes:
+    """The bytes32 of an AccessControl role name (``DEFAULT_ADMIN_ROLE`` is zero)."""
+    return bytes(32) if name == DEFAULT_ADMIN_ROLE else keccak(text=name)
+
+
+class ContractWrapper:
+    """A deployed contract of a known artifact, bound to a chain."""
+
+    artifact_name: ClassVar[str]
+    roles: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, chain: Chain, address: str) -> None:
+        self.chain = chain
+        self.address: ChecksumAddress = to_address(address, what=f"{self.artifact_name} address")
+        self.artifact = chain.artifacts.get(self.artifact_name)
+        self.contract: Contract = chain.w3.eth.contract(address=self.address, abi=self.artifact.abi)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.address})"
+
+    @classmethod
+    def at(cls, chain: Chain, address: str) -> Self:
+        """Wrap an already deployed contract; refuses an address with no code."""
+        wrapper = cls(chain, address)
+        if chain.code_at(wrapper.address) in ("0x", "0x0"):
+            raise SpecError(
+                f"no contract code at {wrapper.address} on chain {chain.chain_id}",
+                fix="check the address and the network",
+            )
+        return wrapper
+
+    @classmethod
+    def _deploy(cls, chain: Chain, signer: LocalAccount, *args: Any) -> Self:
+        artifact = chain.artifacts.get(cls.artifact_name)
+        constructor = next((item for item in artifact.abi if item.get("type") == "constructor"), None)
+        types = [str(i["type"]) for i in constructor["inputs"]] if constructor else []
+        encoded = encode(types, list(args)).hex() if types else ""
+        receipt = chain.sender.send(signer, None, HexStr(artifact.bytecode + encoded))
+        address = receipt.get("contractAddress")
+        if not address:
+            raise ChainError(f"deploying {cls.artifact_name} produced no contract address")
+        return cls(chain, address)
+
+    # --- sending and calling -----------------------------------------------------------------------
+
+    def _transact(self, signer: LocalAccount, function: str, *args: Any) -> TxReceipt:
+        data = HexStr(self.contract.encode_abi(function, args=list(args)))
+        return self.chain.sender.send(signer, self.address, data)
+
+    def _call(self, function: str, *args: Any) -> Any:
+        try:
+            return self.contract.get_function_by_name(function)(*args).call()
+        except ContractLogicError as exc:
+            raise self.chain.decoder.from_exception(exc) from None
+
+    def events(self, receipt: TxReceipt, name: str) -> list[EventData]:
+        """The ``name`` events this contract emitted in ``receipt``, decoded, in log order."""
+        decoded = self.contract.events[name]().process_receipt(receipt, errors=DISCARD)
+        return [event for event in decoded if event["address"] == self.address]
+
+    def event_names(self, receipt: TxReceipt) -> list[str]:
+        """Names of every event this contract emitted in ``receipt``, in log order."""
+        by_topic = {
+            keccak(text=f"{e['name']}({','.join(str(i['type']) for i in e['inputs'])})"): str(e["name"])
+            for e in self.artifact.abi
+            if e.get("type") == "event"
+        }
+        return [
+            by_topic.get(bytes(log["topics"][0]), "?")
+            for log in receipt["logs"]
+            if log["address"] == self.address and log["topics"]
+        ]
+
+    # --- roles -------------------------------------------------------------------------------------
+
+    def _role(self, name: str) -> bytes:
+        if name != DEFAULT_ADMIN_ROLE and name not in self.roles:
+            known = ", ".join((DEFAULT_ADMIN_ROLE, *self.roles))
+            raise SpecError(f"{self.artifact_name} has no role {name!r}", fix=f"use one of {known}")
+        return role_id(name)
+
+    def has_role(self, role: str, account: str) -> bool:
+        """Whether ``account`` holds ``role`` (by name)."""
+        return bool(self._call("hasRole", self._role(role), to_address(account)))
+
+    def grant_role(self, signer: LocalAccount, role: str, account: str) -> TxReceipt:
+        """Grant ``role`` (by name) to ``account``; the signer needs the role's admin role."""
+        return self._transact(signer, "grantRole", self._role(role), to_address(account))
+
+    def revoke_role(self, signer: LocalAccount, role: str, account: str) -> TxReceipt:
+        """Revoke ``role`` (by name) from ``account``."""
+        return self._transact(signer, "revokeRole", self._role(role), to_address(account))
+
+    def _grant_roles(self, signer: LocalAccount, grants: dict[str, Sequence[str]]) -> None:
+        for role, accounts in grants.items():
+            for account in accounts:
+                if not self.has_role(role, account):
+                    self.grant_role(signer, role, account)

@@ -1,0 +1,154 @@
+"""Typed wrapper of InvestorRegistry: the KYC register shared by many tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Self
+
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from pydantic import ValidationError
+from web3.types import TxReceipt
+
+from hktoken.chain.connection import Chain
+from hktoken.contracts.base import ContractWrapper
+from hktoken.errors import SpecError
+from hktoken.models.common import to_address
+from hktoken.models.investor import Investor, InvestorClass, InvestorProfile, investor_id_bytes, investor_id_text
+
+
+def _investors(investors: Sequence[Investor | dict[str, object]]) -> list[Investor]:
+    try:
+        return [i if isinstance(i, Investor) else Investor.model_validate(i) for i in investors]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SpecError(f"invalid investor: {where}: {first['msg']}", fix="correct the investor data") from exc
+
+
+def _future(chain: Chain, when: datetime, what: str) -> int:
+    timestamp = int(when.timestamp())
+    if timestamp <= chain.timestamp():
+        raise SpecError(f"{what} {when.isoformat()} is not in the future", fix="renew with a later date")
+    return timestamp
+
+
+class InvestorRegistry(ContractWrapper):
+    """Investors (id, country, class, KYC expiry, wallets) that tokens check on every transfer."""
+
+    artifact_name = "InvestorRegistry"
+    roles = ("REGISTRAR_ROLE",)
+    MAX_WALLETS_PER_INVESTOR = 16
+
+    @classmethod
+    def deploy(cls, chain: Chain, admin: LocalAccount, *, registrars: Sequence[str] = ()) -> Self:
+        """Deploy a registry administered by ``admin``; ``registrars`` (default: admin) may register."""
+        registry = cls._deploy(chain, admin, admin.address)
+        registry._grant_roles(admin, {"REGISTRAR_ROLE": [to_address(r) for r in registrars] or [admin.address]})
+        return registry
+
+    # --- registrar operations (each validated before anything is sent) ------------------------------
+
+    def register(self, signer: LocalAccount, investors: Sequence[Investor | dict[str, object]]) -> list[TxReceipt]:
+        """Register investors with all their wallets (one batch transaction, plus one for extra wallets)."""
+        checked = _investors(investors)
+        if not checked:
+            return []
+        for investor in checked:
+            _future(self.chain, investor.kyc_expiry, f"KYC expiry of {investor.id}")
+        receipts = [
+            self._transact(
+                signer,
+                "batchRegisterInvestors",
+                [i.id_bytes for i in checked],
+                [i.wallets[0] for i in checked],
+                [i.country for i in checked],
+                [int(i.investor_class) for i in checked],
+                [i.kyc_expiry_timestamp for i in checked],
+                [i.omnibus for i in checked],
+            )
+        ]
+        extra = [(i.id_bytes, w) for i in checked for w in i.wallets[1:]]
+        if extra:
+            receipts.append(self._transact(signer, "batchAddWallets", [e[0] for e in extra], [e[1] for e in extra]))
+        return receipts
+
+    def register_investor(self, signer: LocalAccount, investor: Investor | dict[str, object]) -> list[TxReceipt]:
+        """Register one investor with ``registerInvestor`` (plus ``addWallet`` for each further wallet)."""
+        (checked,) = _investors([investor])
+        _future(self.chain, checked.kyc_expiry, f"KYC expiry of {checked.id}")
+        receipts = [
+            self._transact(
+                signer, "registerInvestor", checked.id_bytes, checked.wallets[0], checked.country,
+                int(checked.investor_class), checked.kyc_expiry_timestamp, checked.omnibus,
+            )
+        ]  # fmt: skip
+        receipts += [self._transact(signer, "addWallet", checked.id_bytes, w) for w in checked.wallets[1:]]
+        return receipts
+
+    def add_wallet(self, signer: LocalAccount, investor_id: str, wallet: str) -> TxReceipt:
+        """Link another wallet to a registered investor."""
+        return self._transact(signer, "addWallet", investor_id_bytes(investor_id), to_address(wallet))
+
+    def remove_wallet(self, signer: LocalAccount, wallet: str) -> TxReceipt:
+        """Unlink a wallet for good: it stops being verified and can never be registered again."""
+        return self._transact(signer, "removeWallet", to_address(wallet))
+
+    def update(
+        self, signer: LocalAccount, investor_id: str, *, country: int, investor_class: InvestorClass, omnibus: bool
+    ) -> TxReceipt:
+        """Change an investor's country, class and omnibus flag."""
+        if not 1 <= country <= 999:
+            raise SpecError(f"country {country} is not an ISO 3166-1 numeric code", fix="use 1-999, e.g. 344 (HK)")
+        return self._transact(
+            signer,
+            "updateInvestor",
+            investor_id_bytes(investor_id),
+            country,
+            int(InvestorClass(investor_class)),
+            omnibus,
+        )
+
+    def renew_kyc(self, signer: LocalAccount, investor_id: str, expiry: datetime) -> TxReceipt:
+        """Extend an investor's KYC to ``expiry`` (must be in the future)."""
+        return self._transact(
+            signer, "renewKyc", investor_id_bytes(investor_id), _future(self.chain, expiry, "KYC expiry")
+        )
+
+    def revoke(self, signer: LocalAccount, investor_id: str) -> TxReceipt:
+        """Revoke an investor: none of its wallets is verified any more."""
+        return self._transact(signer, "revokeInvestor", investor_id_bytes(investor_id))
+
+    def reinstate(self, signer: LocalAccount, investor_id: str) -> TxReceipt:
+        """Undo a revocation."""
+        return self._transact(signer, "reinstateInvestor", investor_id_bytes(investor_id))
+
+    # --- views ---------------------------------------------------------------------------------------
+
+    def is_verified(self, wallet: str) -> bool:
+        """Registered, not revoked, KYC not expired."""
+        return bool(self._call("isVerified", to_address(wallet)))
+
+    def contains(self, wallet: str) -> bool:
+        """Whether the wallet is linked to an investor."""
+        return bool(self._call("contains", to_address(wallet)))
+
+    def investor_of(self, wallet: str) -> str | None:
+        """The investor id a wallet belongs to, or None."""
+        raw = bytes(self._call("investorOf", to_address(wallet)))
+        return investor_id_text(raw) if any(raw) else None
+
+    def profile(self, wallet: str) -> InvestorProfile:
+        """The profile a transfer check reads for ``wallet``."""
+        address = to_address(wallet)
+        return InvestorProfile.from_chain(bytes(self._call("investorOf", address)), self._call("profileOf", address))
+
+    def investor(self, investor_id: str) -> InvestorProfile:
+        """An investor's master record."""
+        raw = investor_id_bytes(investor_id)
+        return InvestorProfile.from_chain(raw, self._call("investor", raw))
+
+    def wallets_of(self, investor_id: str) -> list[ChecksumAddress]:
+        """The wallets linked to an investor."""
+        return [to_address(w) for w in self._call("walletsOf", investor_id_bytes(investor_id))]

@@ -1,0 +1,441 @@
+"""Typed wrapper of RWAToken: the permissioned security token (ERC-3643 feature set, ERC-7943, ERC-1404).
+
+Amounts are ``Decimal`` in token units here and exact base-unit ints on chain (see :mod:`hktoken.units`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any, Self
+
+from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
+from pydantic import ValidationError
+from web3.types import TxReceipt
+
+from hktoken.chain.connection import Chain
+from hktoken.contracts.base import ContractWrapper
+from hktoken.contracts.registry import InvestorRegistry
+from hktoken.errors import SpecError
+from hktoken.models.common import to_address
+from hktoken.models.investor import InvestorClass, investor_id_bytes
+from hktoken.models.rules import ComplianceRules
+from hktoken.restrictions import Restriction, message_for
+from hktoken.units import Amount, from_base_units, to_base_units
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+PERMIT_TYPES = {
+    "Permit": [
+        {"name": "owner", "type": "address"},
+        {"name": "spender", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ]
+}
+
+
+@dataclass(frozen=True)
+class TransferCheck:
+    """The token's verdict on a prospective transfer, with no transaction sent."""
+
+    code: int
+    reason: str
+
+    @property
+    def allowed(self) -> bool:
+        """True when nothing restricts the transfer."""
+        return self.code == Restriction.SUCCESS
+
+
+@dataclass(frozen=True)
+class TokenRoles:
+    """Who gets which duty at deployment (each defaults to the deploying admin)."""
+
+    issuers: Sequence[str] = ()
+    agents: Sequence[str] = ()
+    pausers: Sequence[str] = ()
+    compliance_admins: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """An entry of the token's document registry (offering circular, prospectus…)."""
+
+    name: str
+    uri: str
+    content_hash: bytes
+    last_modified: datetime
+
+
+def _name32(name: str) -> bytes:
+    encoded = name.encode()
+    if not encoded or len(encoded) > 32:
+        raise SpecError(f"document name {name!r} must be 1 to 32 bytes", fix="use a short name like 'prospectus'")
+    return encoded.ljust(32, b"\0")
+
+
+def _pairs(items: Sequence[tuple[str, Amount]], what: str) -> tuple[list[ChecksumAddress], list[Amount]]:
+    if not items:
+        raise SpecError(f"{what} needs at least one (address, amount) pair")
+    return [to_address(a) for a, _ in items], [amount for _, amount in items]
+
+
+class RWAToken(ContractWrapper):
+    """A KYC-gated ERC-20 whose every balance change passes the registry and the token's rules."""
+
+    artifact_name = "RWAToken"
+    roles = ("ISSUER_ROLE", "AGENT_ROLE", "PAUSER_ROLE", "COMPLIANCE_ROLE")
+
+    @classmethod
+    def deploy(
+        cls,
+        chain: Chain,
+        admin: LocalAccount,
+        *,
+        name: str,
+        symbol: str,
+        decimals: int,
+        registry: InvestorRegistry | str,
+        treasury: str | None = None,
+        roles: TokenRoles = TokenRoles(),
+        rules: ComplianceRules | None = None,
+    ) -> Self:
+        """Deploy a token, grant its duties (to ``admin`` unless ``roles`` names others) and set its rules."""
+        if not 0 <= decimals <= 36:
+            raise SpecError(f"decimals {decimals} is out of range", fix="use 0 to 36 (18 is the ERC-20 norm)")
+        registry_address = registry.address if isinstance(registry, InvestorRegistry) else to_address(registry)
+        treasury_address = to_address(treasury, what="treasury") if treasury else ZERO_ADDRESS
+        token = cls._deploy(chain, admin, name, symbol, decimals, registry_address, admin.address, treasury_address)
+        token._grant_roles(
+            admin,
+            {
+                "ISSUER_ROLE": [to_address(a) for a in roles.issuers] or [admin.address],
+                "AGENT_ROLE": [to_address(a) for a in roles.agents] or [admin.address],
+                "PAUSER_ROLE": [to_address(a) for a in roles.pausers] or [admin.address],
+                "COMPLIANCE_ROLE": [to_address(a) for a in roles.compliance_admins] or [admin.address],
+            },
+        )
+        if rules is not None:
+            token.apply_rules(admin, rules)
+        return token
+
+    # --- metadata and units --------------------------------------------------------------------------
+
+    @cached_property
+    def decimals(self) -> int:
+        """Token precision (read once)."""
+        return int(self._call("decimals"))
+
+    @cached_property
+    def name(self) -> str:
+        """ERC-20 name."""
+        return str(self._call("name"))
+
+    @cached_property
+    def symbol(self) -> str:
+        """ERC-20 symbol."""
+        return str(self._call("symbol"))
+
+    def to_units(self, amount: Amount, *, what: str = "amount") -> int:
+        """Token units -> base units, refusing excess precision (wrong decimals)."""
+        return to_base_units(amount, self.decimals, what=what)
+
+    def from_units(self, value: int) -> Decimal:
+        """Base units -> token units."""
+        return from_base_units(value, self.decimals)
+
+    # --- balances -----------------------------------------------------------------------------------
+
+    def balance_of(self, account: str) -> Decimal:
+        """Balance in token units."""
+        return self.from_units(self._call("balanceOf", to_address(account)))
+
+    def raw_balance_of(self, account: str) -> int:
+        """Balance in base units."""
+        return int(self._call("balanceOf", to_address(account)))
+
+    def total_supply(self) -> Decimal:
+        """Total supply in token units."""
+        return self.from_units(self._call("totalSupply"))
+
+    def holder_count(self) -> int:
+        """Investors (not wallets) holding a non-zero balance."""
+        return int(self._call("holderCount"))
+
+    def investor_balance(self, investor_id: str) -> Decimal:
+        """An investor's balance summed over all its wallets."""
+        return self.from_units(self._call("investorBalance", investor_id_bytes(investor_id)))
+
+    def allowance(self, owner: str, spender: str) -> Decimal:
+        """ERC-20 allowance in token units."""
+        return self.from_units(self._call("allowance", to_address(owner), to_address(spender)))
+
+    # --- holder operations --------------------------------------------------------------------------
+
+    def transfer(self, signer: LocalAccount, to: str, amount: Amount) -> TxReceipt:
+        """ERC-20 transfer; a refusal raises TransferRestricted(code, reason) and sends nothing."""
+        return self._transact(signer, "transfer", to_address(to, what="recipient"), self.to_units(amount))
+
+    def approve(self, signer: LocalAccount, spender: str, amount: Amount) -> TxReceipt:
+        """ERC-20 approve."""
+        return self._transact(signer, "approve", to_address(spender, what="spender"), self.to_units(amount))
+
+    def transfer_from(self, signer: LocalAccount, owner: str, to: str, amount: Amount) -> TxReceipt:
+        """ERC-20 transferFrom by an approved spender."""
+        return self._transact(
+            signer, "transferFrom", to_address(owner, what="owner"), to_address(to, what="recipient"),
+            self.to_units(amount),
+        )  # fmt: skip
+
+    def batch_transfer(self, signer: LocalAccount, transfers: Sequence[tuple[str, Amount]]) -> TxReceipt:
+        """Several transfers from the signer, all or nothing (ERC-3643 batchTransfer)."""
+        recipients, amounts = _pairs(transfers, "batch_transfer")
+        return self._transact(signer, "batchTransfer", recipients, [self.to_units(a) for a in amounts])
+
+    def sign_permit(
+        self, owner: LocalAccount, spender: str, amount: Amount, *, deadline: int | None = None
+    ) -> dict[str, Any]:
+        """An EIP-2612 permit signed by ``owner`` (nothing is sent): pass it to :meth:`permit`."""
+        value = self.to_units(amount)
+        deadline = deadline if deadline is not None else self.chain.timestamp() + 3600
+        message = {
+            "owner": owner.address,
+            "spender": to_address(spender, what="spender"),
+            "value": value,
+            "nonce": int(self._call("nonces", owner.address)),
+            "deadline": deadline,
+        }
+        domain = {"name": self.name, "version": "1", "chainId": self.chain.chain_id, "verifyingContract": self.address}
+        signed = owner.sign_typed_data(domain_data=domain, message_types=PERMIT_TYPES, message_data=message)
+        return {**message, "v": signed.v, "r": signed.r.to_bytes(32, "big"), "s": signed.s.to_bytes(32, "big")}
+
+    def permit(self, sender: LocalAccount, permit: dict[str, Any]) -> TxReceipt:
+        """Submit a signed permit (anyone may send it)."""
+        return self._transact(
+            sender, "permit", permit["owner"], permit["spender"], permit["value"], permit["deadline"],
+            permit["v"], permit["r"], permit["s"],
+        )  # fmt: skip
+
+    # --- compliance views (never send anything) ------------------------------------------------------
+
+    def check_transfer(self, sender: str, recipient: str, amount: Amount) -> TransferCheck:
+        """The ERC-1404 restriction code and reason for a prospective transfer, without sending it."""
+        code = int(
+            self._call(
+                "detectTransferRestriction",
+                to_address(sender, what="sender"),
+                to_address(recipient, what="recipient"),
+                self.to_units(amount),
+            )
+        )
+        return TransferCheck(code, message_for(code))
+
+    def message_for_restriction(self, code: int) -> str:
+        """The contract's own message for a restriction code."""
+        return str(self._call("messageForTransferRestriction", code))
+
+    def can_send(self, account: str) -> bool:
+        """ERC-7943 canSend."""
+        return bool(self._call("canSend", to_address(account)))
+
+    def can_receive(self, account: str) -> bool:
+        """ERC-7943 canReceive."""
+        return bool(self._call("canReceive", to_address(account)))
+
+    def can_transfer(self, sender: str, recipient: str, amount: Amount) -> bool:
+        """ERC-7943 canTransfer."""
+        return bool(self._call("canTransfer", to_address(sender), to_address(recipient), self.to_units(amount)))
+
+    def supports_interface(self, interface_id: bytes) -> bool:
+        """ERC-165."""
+        return bool(self._call("supportsInterface", interface_id))
+
+    # --- issuer -------------------------------------------------------------------------------------
+
+    def mint(self, signer: LocalAccount, to: str, amount: Amount) -> TxReceipt:
+        """Issue tokens to a verified investor (ISSUER_ROLE)."""
+        return self._transact(signer, "mint", to_address(to, what="recipient"), self.to_units(amount))
+
+    def batch_mint(self, signer: LocalAccount, mints: Sequence[tuple[str, Amount]]) -> TxReceipt:
+        """Issue to several investors, all or nothing (ISSUER_ROLE)."""
+        recipients, amounts = _pairs(mints, "batch_mint")
+        return self._transact(signer, "batchMint", recipients, [self.to_units(a) for a in amounts])
+
+    def burn(self, signer: LocalAccount, account: str, amount: Amount) -> TxReceipt:
+        """Redeem/cancel tokens from an account (ISSUER_ROLE); may dip into frozen tokens."""
+        return self._transact(signer, "burn", to_address(account), self.to_units(amount))
+
+    def batch_burn(self, signer: LocalAccount, burns: Sequence[tuple[str, Amount]]) -> TxReceipt:
+        """Burn from several accounts, all or nothing (ISSUER_ROLE)."""
+        accounts, amounts = _pairs(burns, "batch_burn")
+        return self._transact(signer, "batchBurn", accounts, [self.to_units(a) for a in amounts])
+
+    def set_mint_rate_limit(
+        self, signer: LocalAccount, issuer: str, amount_per_period: Amount, period_seconds: int
+    ) -> TxReceipt:
+        """Cap what ``issuer`` may mint per period (0 removes the cap; DEFAULT_ADMIN_ROLE)."""
+        if period_seconds <= 0 and amount_per_period not in (0, "0", Decimal(0)):
+            raise SpecError("the rate-limit period must be positive", fix="pass period_seconds > 0")
+        return self._transact(
+            signer, "setMintRateLimit", to_address(issuer), self.to_units(amount_per_period), period_seconds
+        )
+
+    def mint_allowance(self, issuer: str) -> Decimal | None:
+        """What ``issuer`` may still mint now, or None when it has no rate limit."""
+        raw = int(self._call("mintAllowance", to_address(issuer)))
+        return None if raw == 2**256 - 1 else self.from_units(raw)
+
+    # --- agent --------------------------------------------------------------------------------------
+
+    def set_address_frozen(self, signer: LocalAccount, account: str, frozen: bool) -> TxReceipt:
+        """Freeze or unfreeze a whole address (AGENT_ROLE)."""
+        return self._transact(signer, "setAddressFrozen", to_address(account), frozen)
+
+    def is_frozen(self, account: str) -> bool:
+        """Whether the whole address is frozen."""
+        return bool(self._call("isFrozen", to_address(account)))
+
+    def freeze_partial(self, signer: LocalAccount, account: str, amount: Amount) -> TxReceipt:
+        """Freeze part of a balance (adds to what is frozen; AGENT_ROLE)."""
+        return self._transact(signer, "freezePartialTokens", to_address(account), self.to_units(amount))
+
+    def unfreeze_partial(self, signer: LocalAccount, account: str, amount: Amount) -> TxReceipt:
+        """Release part of the frozen amount (AGENT_ROLE)."""
+        return self._transact(signer, "unfreezePartialTokens", to_address(account), self.to_units(amount))
+
+    def set_frozen_tokens(self, signer: LocalAccount, account: str, amount: Amount) -> TxReceipt:
+        """ERC-7943: set the absolute frozen amount (may exceed the balance; AGENT_ROLE)."""
+        return self._transact(signer, "setFrozenTokens", to_address(account), self.to_units(amount))
+
+    def frozen_tokens(self, account: str) -> Decimal:
+        """The frozen amount of an account."""
+        return self.from_units(self._call("getFrozenTokens", to_address(account)))
+
+    def forced_transfer(self, signer: LocalAccount, sender: str, recipient: str, amount: Amount) -> TxReceipt:
+        """Move tokens on a court or regulator order (AGENT_ROLE): ignores freezes and lock-up."""
+        return self._transact(
+            signer, "forcedTransfer", to_address(sender, what="from"), to_address(recipient, what="to"),
+            self.to_units(amount),
+        )  # fmt: skip
+
+    def recover(self, signer: LocalAccount, lost_wallet: str, new_wallet: str, investor_id: str) -> TxReceipt:
+        """Move a lost wallet's balance, frozen amount and freeze flag to the investor's new wallet (AGENT_ROLE)."""
+        return self._transact(
+            signer, "recoveryAddress", to_address(lost_wallet), to_address(new_wallet), investor_id_bytes(investor_id)
+        )
+
+    # --- pauser -------------------------------------------------------------------------------------
+
+    def pause(self, signer: LocalAccount) -> TxReceipt:
+        """Stop holder transfers and issuance (PAUSER_ROLE)."""
+        return self._transact(signer, "pause")
+
+    def unpause(self, signer: LocalAccount) -> TxReceipt:
+        """Resume (PAUSER_ROLE)."""
+        return self._transact(signer, "unpause")
+
+    def paused(self) -> bool:
+        """Whether the token is paused."""
+        return bool(self._call("paused"))
+
+    # --- compliance admin ---------------------------------------------------------------------------
+
+    def apply_rules(self, signer: LocalAccount, rules: ComplianceRules | dict[str, Any]) -> list[TxReceipt]:
+        """Make the token enforce exactly ``rules`` (COMPLIANCE_ROLE); only changed settings are sent."""
+        try:
+            wanted = rules if isinstance(rules, ComplianceRules) else ComplianceRules.model_validate(rules)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise SpecError(f"invalid rules: {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        current = self.rules()
+        amounts = {  # validated (decimals) before the first transaction goes out
+            "max_balance": self.to_units(wanted.max_balance_per_investor or 0, what="max_balance_per_investor"),
+            "minimum": self.to_units(wanted.minimum_transfer or 0, what="minimum_transfer"),
+            "denomination": self.to_units(wanted.denomination or 0, what="denomination"),
+            "supply_cap": self.to_units(wanted.supply_cap or 0, what="supply_cap"),
+        }
+        receipts: list[TxReceipt] = []
+
+        def send(function: str, *args: Any) -> None:
+            receipts.append(self._transact(signer, function, *args))
+
+        for countries, function in (
+            (current.allowed_countries - wanted.allowed_countries, ("setAllowedCountries", False)),
+            (current.blocked_countries - wanted.blocked_countries, ("setBlockedCountries", False)),
+            (wanted.allowed_countries - current.allowed_countries, ("setAllowedCountries", True)),
+            (wanted.blocked_countries - current.blocked_countries, ("setBlockedCountries", True)),
+        ):
+            if countries:
+                send(function[0], sorted(countries), function[1])
+        if wanted.required_class_mask != current.required_class_mask:
+            send("setRequiredInvestorClasses", wanted.required_class_mask)
+        if wanted.max_holders != current.max_holders:
+            send("setMaxHolders", wanted.max_holders or 0)
+        if wanted.max_balance_per_investor != current.max_balance_per_investor:
+            send("setMaxBalancePerInvestor", amounts["max_balance"])
+        if wanted.lockup_until != current.lockup_until:
+            send("setLockupUntil", int(wanted.lockup_until.timestamp()) if wanted.lockup_until else 0)
+        if wanted.minimum_transfer != current.minimum_transfer:
+            send("setMinimumTransfer", amounts["minimum"])
+        if wanted.denomination != current.denomination:
+            send("setDenomination", amounts["denomination"])
+        if wanted.supply_cap != current.supply_cap:
+            send("setSupplyCap", amounts["supply_cap"])
+        return receipts
+
+    def rules(self) -> ComplianceRules:
+        """The rules the token enforces now, read back from chain."""
+        raw = self._call("rules")
+        allowed = frozenset(int(c) for c in self._call("allowedCountries"))
+        blocked = frozenset(int(c) for c in self._call("blockedCountries"))
+        (mask, max_holders, max_balance, lockup, minimum, denomination, cap) = raw
+
+        def amount(value: int) -> Decimal | None:
+            return self.from_units(value) if value else None
+
+        return ComplianceRules(
+            allowed_countries=allowed,
+            blocked_countries=blocked,
+            required_classes=frozenset(c for c in InvestorClass if mask & (1 << int(c))),
+            max_holders=max_holders or None,
+            max_balance_per_investor=amount(max_balance),
+            lockup_until=datetime.fromtimestamp(lockup, tz=UTC) if lockup else None,
+            minimum_transfer=amount(minimum),
+            denomination=amount(denomination),
+            supply_cap=amount(cap),
+        )
+
+    # --- admin: treasury and documents --------------------------------------------------------------
+
+    def treasury(self) -> ChecksumAddress | None:
+        """The issuer's treasury wallet (exempt from KYC; holders may always exit to it)."""
+        address = to_address(self._call("treasury"))
+        return None if address == ZERO_ADDRESS else address
+
+    def set_treasury(self, signer: LocalAccount, treasury: str) -> TxReceipt:
+        """Change the treasury wallet (DEFAULT_ADMIN_ROLE)."""
+        return self._transact(signer, "setTreasury", to_address(treasury, what="treasury"))
+
+    def set_document(self, signer: LocalAccount, name: str, uri: str, content_hash: bytes) -> TxReceipt:
+        """Record a document (name -> uri + content hash), e.g. the offering circular."""
+        if len(content_hash) != 32:
+            raise SpecError("content_hash must be 32 bytes", fix="pass e.g. hashlib.sha256(document).digest()")
+        return self._transact(signer, "setDocument", _name32(name), uri, content_hash)
+
+    def remove_document(self, signer: LocalAccount, name: str) -> TxReceipt:
+        """Remove a document entry."""
+        return self._transact(signer, "removeDocument", _name32(name))
+
+    def document(self, name: str) -> Document:
+        """One document entry."""
+        uri, content_hash, modified = self._call("getDocument", _name32(name))
+        return Document(name, str(uri), bytes(content_hash), datetime.fromtimestamp(int(modified), tz=UTC))
+
+    def documents(self) -> list[str]:
+        """Names of all recorded documents."""
+        return [bytes(n).rstrip(b"\0").decode() for n in self._call("getAllDocuments")]

@@ -1,0 +1,38 @@
+"""Validated primitive types shared by the models."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from eth_typing import ChecksumAddress
+from pydantic import AfterValidator
+from web3 import Web3
+
+from hktoken.errors import SpecError
+
+_HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def to_address(value: Any, *, what: str = "address") -> ChecksumAddress:
+    """A checksummed address from a str or an account object; SpecError naming a malformed input."""
+    text = value if isinstance(value, str) else getattr(value, "address", value)
+    if not isinstance(text, str) or not _HEX_ADDRESS.fullmatch(text):
+        raise SpecError(f"{what} {value!r} is not a valid Ethereum address", fix="use 0x followed by 40 hex digits")
+    body = text[2:]
+    if body != body.lower() and body != body.upper() and not Web3.is_checksum_address(text):
+        raise SpecError(
+            f"{what} {text} has a wrong EIP-55 checksum (a mistyped character?)",
+            fix="copy the address again, or write it all in lower case",
+        )
+    return Web3.to_checksum_address(text)
+
+
+def _validate_address(value: str) -> str:
+    try:
+        return to_address(value)
+    except SpecError as exc:
+        raise ValueError(exc.message) from exc
+
+
+Address = Annotated[str, AfterValidator(_validate_address)]

@@ -1,0 +1,36 @@
+"""The one place token amounts cross between user units (``Decimal``) and base units (``int``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from hktoken.errors import SpecError
+
+Amount = Decimal | int | str
+
+
+def to_base_units(amount: Amount, decimals: int, *, what: str = "amount") -> int:
+    """``Decimal("1.5")`` with 6 decimals -> ``1500000``; refuses floats, negatives and excess precision."""
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int | str):
+        raise SpecError(
+            f"{what} {amount!r} has type {type(amount).__name__}",
+            fix="pass amounts as Decimal, int or str (never float, which is inexact)",
+        )
+    try:
+        value = Decimal(amount)
+    except InvalidOperation as exc:
+        raise SpecError(f"{what} {amount!r} is not a number", fix="write it like 1000 or 12.5") from exc
+    if not value.is_finite() or value < 0:
+        raise SpecError(f"{what} {amount!r} must be a finite, non-negative number")
+    scaled = value.scaleb(decimals)
+    if scaled != scaled.to_integral_value():
+        raise SpecError(
+            f"{what} {amount} has more than {decimals} decimal places",
+            fix=f"round it to at most {decimals} decimals (the token's precision)",
+        )
+    return int(scaled)
+
+
+def from_base_units(value: int, decimals: int) -> Decimal:
+    """``1500000`` with 6 decimals -> ``Decimal("1.5")`` (exact)."""
+    return Decimal(value).scaleb(-decimals).normalize() if value else Decimal(0)
