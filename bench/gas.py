@@ -7,12 +7,8 @@ Run: ``python bench/gas.py``.
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _table import print_figures, print_table
 from eth_account.signers.local import LocalAccount
@@ -28,6 +24,7 @@ from hktoken import (
     RWAToken,
 )
 from hktoken.chain import Chain
+from hktoken.contracts.base import deploy_contract
 
 HONG_KONG, SINGAPORE, NORTH_KOREA = 344, 702, 408
 UNIT = 10**18
@@ -40,9 +37,8 @@ def gas(receipt: TxReceipt) -> int:
 def plain_erc20(
     chain: Chain, owner: LocalAccount, holder: LocalAccount, spender: LocalAccount, fresh: list[LocalAccount]
 ) -> dict[str, int]:
-    artifact = chain.artifacts.get("PlainERC20")
-    address = chain.sender.send(owner, None, HexStr(artifact.bytecode))["contractAddress"]
-    token = chain.w3.eth.contract(address=address, abi=artifact.abi)
+    token = deploy_contract(chain, owner, "PlainERC20", 1_000_000 * UNIT)
+    address = token.address
 
     def send(signer: LocalAccount, fn: str, *args: object) -> TxReceipt:
         return chain.sender.send(signer, address, HexStr(token.encode_abi(fn, args=list(args))))
@@ -121,6 +117,11 @@ def main() -> None:
         rwa["forced_transfer"] = gas(token.forced_transfer(admin, alice.address, bob.address, Decimal(1)))
         rwa["register_investor"] = register_gas
 
+        token.mint(admin, dave.address, Decimal(10))
+        token.freeze_partial(admin, dave.address, Decimal(1))  # a freeze elsewhere: transfers now read freeze slots
+        rwa["transfer_existing_holder_freezes_elsewhere"] = gas(token.transfer(alice, bob.address, Decimal(1)))
+        token.unfreeze_partial(admin, dave.address, Decimal(1))
+
         token.apply_rules(
             admin,
             ComplianceRules(
@@ -139,11 +140,13 @@ def main() -> None:
 
     ratio = rwa["transfer_existing_holder"] / plain["transfer_existing_holder"]
     ratio_all = rwa["transfer_existing_holder_all_rules"] / plain["transfer_existing_holder"]
+    ratio_frozen = rwa["transfer_existing_holder_freezes_elsewhere"] / plain["transfer_existing_holder"]
     rows = [
         ("transfer to an existing holder", plain["transfer_existing_holder"], rwa["transfer_existing_holder"]),
         ("transfer to a new holder", plain["transfer_new_holder"], rwa["transfer_new_holder"]),
         ("transferFrom", plain["transfer_from"], rwa["transfer_from"]),
         ("transfer, every rule active", "", rwa["transfer_existing_holder_all_rules"]),
+        ("transfer, a wallet frozen elsewhere", "", rwa["transfer_existing_holder_freezes_elsewhere"]),
         ("mint to an existing holder", "", rwa["mint_existing_holder"]),
         ("mint to a new holder", "", rwa["mint_new_holder"]),
         ("forced transfer", "", rwa["forced_transfer"]),
@@ -155,12 +158,14 @@ def main() -> None:
         rows,
     )
     print(f"transfer_gas_ratio = {ratio:.3f} (target <= 1.5); all rules = {ratio_all:.3f} (target <= 2.0)")
+    print(f"with any wallet of the token frozen (freeze slots then read on every transfer): {ratio_frozen:.3f}")
     print_figures(
         {"plain_" + k: v for k, v in plain.items()}
         | {"rwa_" + k: v for k, v in rwa.items()}
         | {
             "transfer_gas_ratio": round(ratio, 4),
             "transfer_gas_ratio_all_rules": round(ratio_all, 4),
+            "transfer_gas_ratio_freezes_elsewhere": round(ratio_frozen, 4),
         }
     )
 

@@ -4,12 +4,9 @@ and one evm_snapshot/evm_revert pair. Run: ``python bench/toolchain.py``."""
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _table import print_figures, print_table
 

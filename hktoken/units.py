@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from hktoken.errors import SpecError
 
 Amount = Decimal | int | str
+_PRECISION = 100  # digits: uint256 has 78, so no conversion ever rounds
 
 
 def to_base_units(amount: Amount, decimals: int, *, what: str = "amount") -> int:
@@ -22,7 +23,9 @@ def to_base_units(amount: Amount, decimals: int, *, what: str = "amount") -> int
         raise SpecError(f"{what} {amount!r} is not a number", fix="write it like 1000 or 12.5") from exc
     if not value.is_finite() or value < 0:
         raise SpecError(f"{what} {amount!r} must be a finite, non-negative number")
-    scaled = value.scaleb(decimals)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        scaled = value.scaleb(decimals)
     if scaled != scaled.to_integral_value():
         raise SpecError(
             f"{what} {amount} has more than {decimals} decimal places",
@@ -32,5 +35,7 @@ def to_base_units(amount: Amount, decimals: int, *, what: str = "amount") -> int
 
 
 def from_base_units(value: int, decimals: int) -> Decimal:
-    """``1500000`` with 6 decimals -> ``Decimal("1.5")`` (exact)."""
-    return Decimal(value).scaleb(-decimals).normalize() if value else Decimal(0)
+    """``1500000`` with 6 decimals -> ``Decimal("1.500000")``: exact, at the token's full precision."""
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return Decimal(value).scaleb(-decimals)

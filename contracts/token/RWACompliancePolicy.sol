@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {RWAAccess} from "./RWAAccess.sol";
 
 /// @title Compliance policy (rule configuration) of RWAToken
@@ -12,10 +13,12 @@ import {RWAAccess} from "./RWAAccess.sol";
 /// slot (1 + 20 + 8 + 1 + 1 = 31 bytes): a transfer reads it once. `_ruleFlags` says which costlier rules are
 /// active, so an inactive rule costs no storage read. Each rule group has its own slot.
 abstract contract RWACompliancePolicy is ERC20, RWAAccess, Pausable {
+    using EnumerableSet for EnumerableSet.UintSet;
+
     /// @notice Snapshot of every rule (0 = off for each limit).
     /// @param lockupUntil Transfers are locked until this unix time.
     /// @param requiredInvestorClasses Bit mask `1 << class` of allowed recipient classes (0 = any).
-    /// @param ruleFlags Bit set of active costlier rules (see the FLAG_ constants).
+    /// @param ruleFlags Bit set of active costlier rules and of freeze activity (see the FLAG_ constants).
     /// @param maxHolders Maximum number of investors holding tokens.
     /// @param holderCount Current number of investors holding tokens.
     /// @param allowedCountryCount Number of countries on the allow-list (0 = no allow-list).
@@ -52,6 +55,8 @@ abstract contract RWACompliancePolicy is ERC20, RWAAccess, Pausable {
     uint8 public constant FLAG_DENOMINATION = 1 << 5;
     /// @notice `_ruleFlags` bit: the supply cap is active.
     uint8 public constant FLAG_SUPPLY_CAP = 1 << 6;
+    /// @notice `_ruleFlags` bit: at least one wallet has an address freeze or a frozen amount.
+    uint8 public constant FLAG_FREEZES = 1 << 7;
 
     /// @notice `countryStatus` value: no rule for the country.
     uint8 public constant COUNTRY_NONE = 0;
@@ -81,8 +86,6 @@ abstract contract RWACompliancePolicy is ERC20, RWAAccess, Pausable {
     // ---- holder slot: limit and count together (a new holder reads/writes one slot) ----
     uint32 internal _maxHolders;
     uint32 internal _holderCount;
-    uint32 private _allowedCountryCount;
-    uint32 private _blockedCountryCount;
 
     // ---- one slot each ----
     uint256 internal _maxBalancePerInvestor;
@@ -90,6 +93,9 @@ abstract contract RWACompliancePolicy is ERC20, RWAAccess, Pausable {
 
     /// @dev ISO 3166-1 numeric country => COUNTRY_NONE / COUNTRY_ALLOWED / COUNTRY_BLOCKED.
     mapping(uint16 country => uint8 status) internal _countryStatus;
+    /// @dev The same lists, enumerable for administrators and auditors (transfers never read them).
+    EnumerableSet.UintSet private _allowedCountries;
+    EnumerableSet.UintSet private _blockedCountries;
 
     /// @notice Emitted when the treasury changes.
     /// @param previousTreasury The old treasury.
@@ -268,13 +274,25 @@ abstract contract RWACompliancePolicy is ERC20, RWAAccess, Pausable {
             ruleFlags: _ruleFlags,
             maxHolders: _maxHolders,
             holderCount: _holderCount,
-            allowedCountryCount: _allowedCountryCount,
-            blockedCountryCount: _blockedCountryCount,
+            allowedCountryCount: uint32(_allowedCountries.length()),
+            blockedCountryCount: uint32(_blockedCountries.length()),
             maxBalancePerInvestor: _maxBalancePerInvestor,
             minimumTransfer: _minimumTransfer,
             denomination: _denomination,
             supplyCap: _supplyCap
         });
+    }
+
+    /// @notice The recipient allow-list (empty = no allow-list), in no particular order.
+    /// @return countries ISO 3166-1 numeric codes.
+    function allowedCountries() external view returns (uint16[] memory countries) {
+        return _countryList(_allowedCountries);
+    }
+
+    /// @notice The blocked recipient countries, in no particular order.
+    /// @return countries ISO 3166-1 numeric codes.
+    function blockedCountries() external view returns (uint16[] memory countries) {
+        return _countryList(_blockedCountries);
     }
 
     /// @notice Status of a country: 0 none, 1 allowed, 2 blocked.
@@ -342,22 +360,27 @@ abstract contract RWACompliancePolicy is ERC20, RWAAccess, Pausable {
     /// @dev Moves a country between statuses and keeps the allow/block counts in step.
     function _setCountryStatus(uint16 country, uint8 from, uint8 to) private {
         if (from == to) return;
-        // Counts are bounded by 999 countries, so the uint32 arithmetic cannot overflow or underflow.
-        unchecked {
-            if (from == COUNTRY_ALLOWED) --_allowedCountryCount;
-            else if (from == COUNTRY_BLOCKED) --_blockedCountryCount;
-            if (to == COUNTRY_ALLOWED) ++_allowedCountryCount;
-            else if (to == COUNTRY_BLOCKED) ++_blockedCountryCount;
-        }
+        if (from == COUNTRY_ALLOWED) _allowedCountries.remove(country);
+        else if (from == COUNTRY_BLOCKED) _blockedCountries.remove(country);
+        if (to == COUNTRY_ALLOWED) _allowedCountries.add(country);
+        else if (to == COUNTRY_BLOCKED) _blockedCountries.add(country);
         _countryStatus[country] = to;
     }
 
-    function _refreshCountryFlags() private {
-        _setFlag(FLAG_COUNTRY_ALLOWLIST, _allowedCountryCount != 0);
-        _setFlag(FLAG_COUNTRY_BLOCKLIST, _blockedCountryCount != 0);
+    function _countryList(EnumerableSet.UintSet storage set) private view returns (uint16[] memory countries) {
+        uint256 n = set.length();
+        countries = new uint16[](n);
+        for (uint256 i; i < n; ++i) {
+            countries[i] = uint16(set.at(i)); // only codes 1..999 are ever added
+        }
     }
 
-    function _setFlag(uint8 flag, bool on) private {
+    function _refreshCountryFlags() private {
+        _setFlag(FLAG_COUNTRY_ALLOWLIST, _allowedCountries.length() != 0);
+        _setFlag(FLAG_COUNTRY_BLOCKLIST, _blockedCountries.length() != 0);
+    }
+
+    function _setFlag(uint8 flag, bool on) internal {
         uint8 flags = _ruleFlags;
         _ruleFlags = on ? flags | flag : flags & ~flag;
     }

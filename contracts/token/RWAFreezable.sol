@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC7943Fungible} from "../interfaces/IERC7943Fungible.sol";
-import {RWAAccess} from "./RWAAccess.sol";
+import {RWACompliancePolicy} from "./RWACompliancePolicy.sol";
 
 /// @title Freezing of wallets and of partial amounts (ERC-3643 names, ERC-7943 semantics)
 /// @notice AGENT_ROLE freezes a whole address (it can neither send nor receive) or part of a balance.
-/// @dev Per-wallet state fits ONE slot so a transfer reads one slot per side.
-abstract contract RWAFreezable is ERC20, RWAAccess, IERC7943Fungible {
+/// @dev Per-wallet state fits ONE slot so a transfer reads one slot per side. Gas: the number of wallets with any
+/// freeze state is counted, and while it is zero the `FLAG_FREEZES` rule flag is clear and transfers skip both
+/// wallet-state reads (4,200 gas). Every write of a `WalletState` goes through `_storeWalletState`.
+abstract contract RWAFreezable is RWACompliancePolicy, IERC7943Fungible {
     /// @notice Per-wallet freeze state (one slot).
     /// @param frozenAmount Tokens of the wallet that cannot be moved by the holder (may exceed the balance).
     /// @param frozen Whether the whole address is frozen.
@@ -18,6 +19,8 @@ abstract contract RWAFreezable is ERC20, RWAAccess, IERC7943Fungible {
     }
 
     mapping(address wallet => WalletState) internal _walletStates;
+    /// @dev Number of wallets whose `WalletState` is non-zero (frozen flag or frozen amount).
+    uint256 private _walletsWithFreezeState;
 
     /// @notice Emitted when an address is frozen or unfrozen.
     /// @param user The wallet.
@@ -128,11 +131,18 @@ abstract contract RWAFreezable is ERC20, RWAAccess, IERC7943Fungible {
         return _walletStates[account].frozen;
     }
 
+    /// @notice Number of wallets with an address freeze or a non-zero frozen amount. While it is zero,
+    /// transfers skip the per-wallet freeze reads.
+    /// @return The number of wallets.
+    function walletsWithFreezeState() external view returns (uint256) {
+        return _walletsWithFreezeState;
+    }
+
     // ------------------------------------------------------------------ internals
 
     function _setAddressFrozen(address user, bool freeze) internal {
         if (user == address(0)) revert ZeroAddress();
-        _walletStates[user].frozen = freeze;
+        _storeWalletState(user, _walletStates[user].frozenAmount, freeze);
         emit AddressFrozen(user, freeze, _msgSender());
     }
 
@@ -161,8 +171,25 @@ abstract contract RWAFreezable is ERC20, RWAAccess, IERC7943Fungible {
     /// @dev Single writer of `frozenAmount`; always emits the ERC-7943 `Frozen` event with the new total.
     function _writeFrozenAmount(address account, uint256 amount) internal {
         if (amount > type(uint248).max) revert FrozenAmountTooLarge(amount);
-        _walletStates[account].frozenAmount = uint248(amount);
+        _storeWalletState(account, uint248(amount), _walletStates[account].frozen);
         emit Frozen(account, amount);
+    }
+
+    /// @dev Single writer of `WalletState`; keeps `_walletsWithFreezeState` and `FLAG_FREEZES` in step.
+    function _storeWalletState(address account, uint248 frozenAmount, bool frozen) private {
+        WalletState storage s = _walletStates[account];
+        bool hadState = s.frozenAmount != 0 || s.frozen;
+        bool hasState = frozenAmount != 0 || frozen;
+        s.frozenAmount = frozenAmount;
+        s.frozen = frozen;
+        if (hadState == hasState) return;
+        uint256 n = _walletsWithFreezeState;
+        unchecked {
+            // Incremented only when a wallet gains state and decremented only when one loses it, so n >= 1 then.
+            n = hasState ? n + 1 : n - 1;
+        }
+        _walletsWithFreezeState = n;
+        _setFlag(FLAG_FREEZES, n != 0);
     }
 
     /// @dev Burns and forced transfers may take frozen tokens: lower the frozen amount to what remains, first,

@@ -19,38 +19,28 @@ abstract contract RWAHolderAccounting is RWACompliancePolicy {
         return _fundedWallets[key];
     }
 
-    /// @dev Call BEFORE balances change. `fromBalance`/`toBalance` are the balances before the update.
-    /// Skips mint/burn zero addresses, zero amounts and self-transfers.
-    function _trackHolders(
-        address from,
-        address to,
-        uint256 value,
-        uint256 fromBalance,
-        uint256 toBalance,
-        uint48 fromKey,
-        uint48 toKey
-    ) internal {
-        if (value == 0 || from == to) return;
-        if (fromKey != 0 && from != address(0) && fromBalance == value) {
-            uint32 n = _fundedWallets[fromKey];
-            // Saturating: a wallet that was funded while unregistered (an ex-treasury) was never counted.
-            if (n != 0) {
-                unchecked {
-                    // n != 0 checked above.
-                    _fundedWallets[fromKey] = n - 1;
-                    // holderCount >= 1 while any investor has a funded wallet.
-                    if (n == 1) --_holderCount;
-                }
-            }
+    /// @dev A wallet of investor `key` went from a non-zero balance to zero. Call BEFORE the balance changes.
+    function _holderLeft(uint48 key) internal {
+        if (key == 0) return;
+        uint32 n = _fundedWallets[key];
+        // Saturating: a wallet funded while unregistered (an ex-treasury later registered) was never counted.
+        if (n == 0) return;
+        unchecked {
+            // n != 0 checked above; holderCount >= 1 while any investor has a funded wallet.
+            _fundedWallets[key] = n - 1;
+            if (n == 1) --_holderCount;
         }
-        if (toKey != 0 && to != address(0) && toBalance == 0) {
-            uint32 n = _fundedWallets[toKey];
-            unchecked {
-                // Bounded by the number of wallets ever linked to one investor, far below 2^32;
-                // holderCount is bounded by the number of registry keys with a funded wallet.
-                _fundedWallets[toKey] = n + 1;
-                if (n == 0) ++_holderCount;
-            }
+    }
+
+    /// @dev A wallet of investor `key` went from a zero balance to non-zero. Call BEFORE the balance changes.
+    function _holderJoined(uint48 key) internal {
+        if (key == 0) return;
+        uint32 n = _fundedWallets[key];
+        unchecked {
+            // Bounded by the number of wallets ever linked to one investor and by the number of investors,
+            // both far below 2^32.
+            _fundedWallets[key] = n + 1;
+            if (n == 0) ++_holderCount;
         }
     }
 }

@@ -227,6 +227,7 @@ contract RWAToken is ERC20Permit, RWATransferRules, RWAMintRateLimit, RWADocumen
         emit ForcedTransfer(from, to, amount);
     }
 
+    /// @dev Resolves the ERC20 / RWATransferRules diamond: the checks live in `RWATransferRules._update`.
     function _update(address from, address to, uint256 value) internal override(ERC20, RWATransferRules) {
         super._update(from, to, value);
     }

@@ -12,8 +12,9 @@ import {RWAFreezable} from "./RWAFreezable.sol";
 /// @notice EVERY balance change (mint, burn, transfer, transferFrom, permit + transferFrom, forced transfer,
 /// recovery) goes through the single `_update` override below, and one internal view, `_restrictionCode`, decides
 /// for `_update`, `detectTransferRestriction` and `canTransfer` alike, so they can never disagree.
-/// @dev Hot path budget: one registry call (`packedProfilesOf`, one slot per wallet), the config slot shared with
-/// `Pausable._paused`, one `WalletState` slot per side, and the country status only when a country rule is on.
+/// @dev Hot-path reads: one registry call (`packedProfilesOf`, one slot per wallet), the config slot shared with
+/// `Pausable._paused`, one `WalletState` slot per side (only while some wallet has freeze state), and the
+/// country status (only while a country rule is on).
 abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC1404 {
     using PackedProfile for uint256;
 
@@ -25,22 +26,24 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
     uint8 internal constant OP_FORCED = 4;
     uint8 internal constant OP_RECOVERY = 5;
 
+    uint256 private constant _FROZEN_AMOUNT_MASK = type(uint248).max;
+
     /// @notice The shared KYC registry (immutable: read without a storage access).
     IInvestorRegistry public immutable registry;
 
     /// @dev Operation marker for the privileged paths (FORCED / RECOVERY); 0 outside them.
     uint8 internal transient _privilegedOp;
 
-    uint256 private constant _FROZEN_AMOUNT_MASK = type(uint248).max;
-
     /// @notice A transfer, mint or agent action was refused with an ERC-1404 restriction `code`.
     error TransferRestricted(address from, address to, uint256 amount, uint8 code);
+    /// @notice The registry address has no code.
+    error InvalidRegistry(address registry);
     /// @notice The registry returned less data than two profile words.
     error InvalidRegistryResponse();
 
     /// @param registry_ The investor registry.
     constructor(IInvestorRegistry registry_) {
-        if (address(registry_).code.length == 0) revert ZeroAddress();
+        if (address(registry_).code.length == 0) revert InvalidRegistry(address(registry_));
         registry = registry_;
     }
 
@@ -73,13 +76,15 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
         return detectTransferRestriction(from, to, amount) == RestrictionCodes.SUCCESS;
     }
 
-    /// @notice ERC-7943: the treasury, or a verified wallet whose address is not frozen.
+    /// @notice ERC-7943: whether `account` may send at all: any wallet whose address is not frozen.
+    /// @dev A holder who lost eligibility (KYC expired, revoked, unregistered) may still exit to the treasury,
+    /// so it can send, but only there: `canTransfer` / `detectTransferRestriction` (code 2) say so for any
+    /// other recipient. ERC-7943 requires a public transfer to fail wherever `canSend` is false, which a
+    /// KYC-only `canSend` would contradict for that exit.
     /// @param account The wallet.
     /// @return allowed True if it may send.
     function canSend(address account) external view returns (bool allowed) {
-        if (account == _treasury) return true;
-        (uint256 p,) = _profiles(account, address(0));
-        return _verified(p) && !_walletStates[account].frozen;
+        return account == _treasury || !_walletStates[account].frozen;
     }
 
     /// @notice ERC-7943: the treasury, or a verified, non-frozen wallet whose country and class are admitted.
@@ -88,7 +93,8 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
     function canReceive(address account) external view returns (bool allowed) {
         if (account == _treasury) return true;
         (uint256 p,) = _profiles(account, address(0));
-        return _verified(p) && !_walletStates[account].frozen && _recipientCode(_ruleFlags, _requiredClasses, p) == 0;
+        return p.verified() && !_walletStates[account].frozen
+            && _recipientCode(_ruleFlags, _requiredClasses, p) == RestrictionCodes.SUCCESS;
     }
 
     /// @notice Balance of an investor summed over its current wallets.
@@ -105,13 +111,26 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
         uint8 op = _privilegedOp;
         if (op == 0) op = from == address(0) ? OP_MINT : (to == address(0) ? OP_BURN : OP_TRANSFER);
 
-        (uint8 code, uint256 pFrom, uint256 pTo) = _restrictionCode(op, from, to, value);
-        if (code != RestrictionCodes.SUCCESS) _revertRestricted(from, to, value, code);
+        uint256 pFrom;
+        uint256 pTo;
+        if (op != OP_BURN) {
+            uint8 code;
+            (code, pFrom, pTo) = _restrictionCode(op, from, to, value);
+            if (code != RestrictionCodes.SUCCESS) _revertRestricted(from, to, value, code);
+        }
 
-        uint256 fromBalance = from == address(0) ? 0 : balanceOf(from);
-        // Burns and forced transfers may dip into frozen tokens: `Frozen` is emitted before `Transfer`.
-        if (op == OP_BURN || op == OP_FORCED) _releaseFrozenFor(from, value, fromBalance);
-        _trackHolders(from, to, value, fromBalance, to == address(0) ? 0 : balanceOf(to), uint48(pFrom), uint48(pTo));
+        // Effects before OpenZeppelin moves the balance (and emits `Transfer`).
+        if (from != address(0)) {
+            uint256 fromBalance = balanceOf(from);
+            // Burns and forced transfers may dip into frozen tokens: `Frozen` is emitted before `Transfer`.
+            if (op == OP_BURN || op == OP_FORCED) _releaseFrozenFor(from, value, fromBalance);
+            if (fromBalance == value && value != 0 && from != to) {
+                // A burn has no restriction check, so it fetches the holder's key only when it is needed.
+                if (op == OP_BURN) (pFrom,) = _profiles(from, address(0));
+                _holderLeft(uint48(pFrom));
+            }
+        }
+        if (to != address(0) && value != 0 && from != to && balanceOf(to) == 0) _holderJoined(uint48(pTo));
 
         super._update(from, to, value);
     }
@@ -132,9 +151,9 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
             code = _mintCode(to, amount, pTo);
         } else if (op != OP_BURN) {
             // FORCED / RECOVERY: ignore pause, freezes, lock-up and rules, but the recipient must be eligible.
-            if (to != _treasury && !_verified(pTo)) code = RestrictionCodes.RECIPIENT_NOT_VERIFIED;
+            if (to != _treasury && !pTo.verified()) code = RestrictionCodes.RECIPIENT_NOT_VERIFIED;
         }
-        // BURN: no restriction.
+        // BURN: no restriction (privileged; allowed while paused and for frozen or unverified holders).
     }
 
     function _transferCode(address from, address to, uint256 amount, uint256 pFrom, uint256 pTo)
@@ -147,27 +166,21 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
         bool toTreasury = to == treasury_;
         if (!toTreasury) {
             // Sender verification is waived for exits to the treasury; the treasury itself is exempt.
-            if (from != treasury_ && !_verified(pFrom)) return RestrictionCodes.SENDER_NOT_VERIFIED;
-            if (!_verified(pTo)) return RestrictionCodes.RECIPIENT_NOT_VERIFIED;
+            if (from != treasury_ && !pFrom.verified()) return RestrictionCodes.SENDER_NOT_VERIFIED;
+            if (!pTo.verified()) return RestrictionCodes.RECIPIENT_NOT_VERIFIED;
         }
-        uint256 fromState = _walletWord(from);
-        if (fromState >> 248 != 0) return RestrictionCodes.SENDER_FROZEN;
-        if (_walletWord(to) >> 248 != 0) return RestrictionCodes.RECIPIENT_FROZEN;
-        uint256 frozenAmount = fromState & _FROZEN_AMOUNT_MASK;
-        if (frozenAmount != 0 && _exceedsUnfrozen(from, amount, frozenAmount)) {
-            return RestrictionCodes.INSUFFICIENT_UNFROZEN_BALANCE;
+        if (flags & FLAG_FREEZES != 0) {
+            uint8 code = _freezeCode(from, to, amount);
+            if (code != RestrictionCodes.SUCCESS) return code;
         }
-        if (!toTreasury) {
-            if (flags | classes != 0) {
-                uint8 code = _recipientCode(flags, classes, pTo);
-                if (code != 0) return code;
-                if (flags & FLAG_MAX_HOLDERS != 0 && _exceedsMaxHolders(from, to, amount, uint48(pFrom), uint48(pTo)))
-                {
-                    return RestrictionCodes.MAX_HOLDERS_REACHED;
-                }
-                if (flags & FLAG_MAX_BALANCE != 0 && uint48(pFrom) != uint48(pTo) && _exceedsMaxBalance(amount, pTo)) {
-                    return RestrictionCodes.MAX_BALANCE_EXCEEDED;
-                }
+        if (!toTreasury && flags | classes != 0) {
+            uint8 code = _recipientCode(flags, classes, pTo);
+            if (code != RestrictionCodes.SUCCESS) return code;
+            if (flags & FLAG_MAX_HOLDERS != 0 && _exceedsMaxHolders(from, to, amount, uint48(pFrom), uint48(pTo))) {
+                return RestrictionCodes.MAX_HOLDERS_REACHED;
+            }
+            if (flags & FLAG_MAX_BALANCE != 0 && uint48(pFrom) != uint48(pTo) && _exceedsMaxBalance(amount, pTo)) {
+                return RestrictionCodes.MAX_BALANCE_EXCEEDED;
             }
         }
         if (block.timestamp < lockup) return RestrictionCodes.LOCKED_UP;
@@ -179,11 +192,11 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
         (bool isPaused, address treasury_,, uint8 classes, uint8 flags) = _hotConfig();
         if (isPaused) return RestrictionCodes.PAUSED;
         bool toTreasury = to == treasury_;
-        if (!toTreasury && !_verified(pTo)) return RestrictionCodes.RECIPIENT_NOT_VERIFIED;
-        if (_walletWord(to) >> 248 != 0) return RestrictionCodes.RECIPIENT_FROZEN;
+        if (!toTreasury && !pTo.verified()) return RestrictionCodes.RECIPIENT_NOT_VERIFIED;
+        if (flags & FLAG_FREEZES != 0 && _walletWord(to) >> 248 != 0) return RestrictionCodes.RECIPIENT_FROZEN;
         if (!toTreasury) {
             uint8 code = _recipientCode(flags, classes, pTo);
-            if (code != 0) return code;
+            if (code != RestrictionCodes.SUCCESS) return code;
             if (flags & FLAG_MAX_HOLDERS != 0 && _exceedsMaxHolders(address(0), to, amount, 0, uint48(pTo))) {
                 return RestrictionCodes.MAX_HOLDERS_REACHED;
             }
@@ -191,7 +204,7 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
                 return RestrictionCodes.MAX_BALANCE_EXCEEDED;
             }
             code = _amountCode(flags, amount);
-            if (code != 0) return code;
+            if (code != RestrictionCodes.SUCCESS) return code;
         }
         if (flags & FLAG_SUPPLY_CAP != 0) {
             uint256 cap = _supplyCap;
@@ -201,57 +214,20 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
         return RestrictionCodes.SUCCESS;
     }
 
-    /// @dev The hot slot, read ONCE: `Pausable._paused` (byte 0) packed with treasury, lock-up, class mask and
-    /// rule flags. The layout is asserted by the storage-layout check of the build (see docs/contracts-spec.md).
-    function _hotConfig()
-        internal
-        view
-        returns (bool isPaused, address treasury_, uint64 lockup, uint8 classes, uint8 flags)
-    {
-        assembly ("memory-safe") {
-            let w := sload(_treasury.slot)
-            isPaused := iszero(iszero(and(w, 0xff)))
-            treasury_ := and(shr(mul(8, _treasury.offset), w), 0xffffffffffffffffffffffffffffffffffffffff)
-            lockup := and(shr(mul(8, _lockupUntil.offset), w), 0xffffffffffffffff)
-            classes := and(shr(mul(8, _requiredClasses.offset), w), 0xff)
-            flags := and(shr(mul(8, _ruleFlags.offset), w), 0xff)
-        }
-    }
-
-    /// @dev Raw `WalletState` word: bits [0,248) frozenAmount, bit 248.. frozen flag.
-    function _walletWord(address account) internal view returns (uint256 w) {
-        WalletState storage s = _walletStates[account];
-        assembly ("memory-safe") {
-            w := sload(s.slot)
-        }
-    }
-
-    /// @dev The ONE registry call of a transfer: two raw profile words (no struct ABI decoding).
-    function _profiles(address a, address b) internal view returns (uint256 pa, uint256 pb) {
-        address reg = address(registry);
-        bytes4 selector = IInvestorRegistry.packedProfilesOf.selector;
-        bytes4 badResponse = InvalidRegistryResponse.selector;
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, selector)
-            mstore(add(m, 0x04), a)
-            mstore(add(m, 0x24), b)
-            if iszero(staticcall(gas(), reg, m, 0x44, 0x00, 0x40)) {
-                returndatacopy(m, 0x00, returndatasize())
-                revert(m, returndatasize())
+    /// @dev Codes 4, 5 and 6. Code 6 applies only when the amount is within the balance: above it, ERC-20
+    /// reports the shortfall (ERC-7943: canTransfer must not fail for plain balance reasons).
+    function _freezeCode(address from, address to, uint256 amount) private view returns (uint8) {
+        uint256 fromState = _walletWord(from);
+        if (fromState >> 248 != 0) return RestrictionCodes.SENDER_FROZEN;
+        if (_walletWord(to) >> 248 != 0) return RestrictionCodes.RECIPIENT_FROZEN;
+        uint256 frozenAmount = fromState & _FROZEN_AMOUNT_MASK;
+        if (frozenAmount != 0) {
+            uint256 balance = balanceOf(from);
+            if (amount <= balance && amount > _unfrozen(balance, frozenAmount)) {
+                return RestrictionCodes.INSUFFICIENT_UNFROZEN_BALANCE;
             }
-            if lt(returndatasize(), 0x40) {
-                mstore(0x00, badResponse)
-                revert(0x00, 0x04)
-            }
-            pa := mload(0x00)
-            pb := mload(0x20)
         }
-    }
-
-    /// @dev Registered, not revoked, KYC not expired (see `PackedProfile` for the bit layout).
-    function _verified(uint256 p) internal view returns (bool) {
-        return p.verified();
+        return RestrictionCodes.SUCCESS;
     }
 
     /// @dev Codes 7 and 8: recipient country and class. Reads the country status only if a country rule is on.
@@ -275,12 +251,6 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
             return RestrictionCodes.NOT_DENOMINATION_MULTIPLE;
         }
         return RestrictionCodes.SUCCESS;
-    }
-
-    /// @dev Code 6 applies only when the amount is within the balance: above it, ERC-20 reports the shortfall.
-    function _exceedsUnfrozen(address from, uint256 amount, uint256 frozenAmount) private view returns (bool) {
-        uint256 balance = balanceOf(from);
-        return amount <= balance && amount > _unfrozen(balance, frozenAmount);
     }
 
     /// @dev Code 9: the transfer creates a new holder (recipient investor has no funded wallet) while no holder
@@ -325,6 +295,54 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
         unchecked {
             // Subtraction only when balance > frozenAmount.
             return balance > frozenAmount ? balance - frozenAmount : 0;
+        }
+    }
+
+    /// @dev The hot slot, read ONCE: `Pausable._paused` (byte 0) packed with treasury, lock-up, class mask and
+    /// rule flags. The layout is checked against the compiler's storageLayout output (docs/contracts-spec.md).
+    function _hotConfig()
+        internal
+        view
+        returns (bool isPaused, address treasury_, uint64 lockup, uint8 classes, uint8 flags)
+    {
+        assembly ("memory-safe") {
+            let w := sload(_treasury.slot)
+            isPaused := iszero(iszero(and(w, 0xff)))
+            treasury_ := and(shr(mul(8, _treasury.offset), w), 0xffffffffffffffffffffffffffffffffffffffff)
+            lockup := and(shr(mul(8, _lockupUntil.offset), w), 0xffffffffffffffff)
+            classes := and(shr(mul(8, _requiredClasses.offset), w), 0xff)
+            flags := and(shr(mul(8, _ruleFlags.offset), w), 0xff)
+        }
+    }
+
+    /// @dev Raw `WalletState` word: bits [0,248) frozenAmount, bits [248,256) frozen flag.
+    function _walletWord(address account) private view returns (uint256 w) {
+        WalletState storage s = _walletStates[account];
+        assembly ("memory-safe") {
+            w := sload(s.slot)
+        }
+    }
+
+    /// @dev The ONE registry call of a transfer: two raw profile words (no struct ABI decoding).
+    function _profiles(address a, address b) internal view returns (uint256 pa, uint256 pb) {
+        address reg = address(registry);
+        bytes4 selector = IInvestorRegistry.packedProfilesOf.selector;
+        bytes4 badResponse = InvalidRegistryResponse.selector;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 0x04), a)
+            mstore(add(m, 0x24), b)
+            if iszero(staticcall(gas(), reg, m, 0x44, 0x00, 0x40)) {
+                returndatacopy(m, 0x00, returndatasize())
+                revert(m, returndatasize())
+            }
+            if lt(returndatasize(), 0x40) {
+                mstore(0x00, badResponse)
+                revert(0x00, 0x04)
+            }
+            pa := mload(0x00)
+            pb := mload(0x20)
         }
     }
 

@@ -27,6 +27,25 @@ def role_id(name: str) -> bytes:
     return bytes(32) if name == DEFAULT_ADMIN_ROLE else keccak(text=name)
 
 
+def deploy_contract(chain: Chain, signer: LocalAccount, artifact_name: str, *args: Any) -> Contract:
+    """Deploy any shipped artifact with constructor ``args``; returns a web3 contract bound to its address."""
+    artifact = chain.artifacts.get(artifact_name)
+    if not artifact.deployable:
+        raise SpecError(f"{artifact_name} is abstract, an interface or a library", fix="deploy a concrete contract")
+    constructor = next((item for item in artifact.abi if item.get("type") == "constructor"), None)
+    types = [str(i["type"]) for i in constructor["inputs"]] if constructor else []
+    if len(args) != len(types):
+        raise SpecError(
+            f"{artifact_name} takes {len(types)} constructor argument(s) ({', '.join(types)}), got {len(args)}"
+        )
+    encoded = encode(types, list(args)).hex() if types else ""
+    receipt = chain.sender.send(signer, None, HexStr(artifact.bytecode + encoded))
+    address = receipt.get("contractAddress")
+    if not address:
+        raise ChainError(f"deploying {artifact_name} produced no contract address")
+    return chain.w3.eth.contract(address=address, abi=artifact.abi)
+
+
 class ContractWrapper:
     """A deployed contract of a known artifact, bound to a chain."""
 
@@ -55,15 +74,7 @@ class ContractWrapper:
 
     @classmethod
     def _deploy(cls, chain: Chain, signer: LocalAccount, *args: Any) -> Self:
-        artifact = chain.artifacts.get(cls.artifact_name)
-        constructor = next((item for item in artifact.abi if item.get("type") == "constructor"), None)
-        types = [str(i["type"]) for i in constructor["inputs"]] if constructor else []
-        encoded = encode(types, list(args)).hex() if types else ""
-        receipt = chain.sender.send(signer, None, HexStr(artifact.bytecode + encoded))
-        address = receipt.get("contractAddress")
-        if not address:
-            raise ChainError(f"deploying {cls.artifact_name} produced no contract address")
-        return cls(chain, address)
+        return cls(chain, deploy_contract(chain, signer, cls.artifact_name, *args).address)
 
     # --- sending and calling -----------------------------------------------------------------------
 

@@ -27,7 +27,6 @@ from hktoken.models.rules import ComplianceRules
 from hktoken.restrictions import Restriction, message_for
 from hktoken.units import Amount, from_base_units, to_base_units
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 PERMIT_TYPES = {
     "Permit": [
         {"name": "owner", "type": "address"},
@@ -105,11 +104,15 @@ class RWAToken(ContractWrapper):
         roles: TokenRoles = TokenRoles(),
         rules: ComplianceRules | None = None,
     ) -> Self:
-        """Deploy a token, grant its duties (to ``admin`` unless ``roles`` names others) and set its rules."""
+        """Deploy a token, grant its duties (to ``admin`` unless ``roles`` names others) and set its rules.
+
+        The treasury (default: ``admin``) is the issuer's wallet: exempt from KYC, and the one place a holder
+        who lost eligibility can always send its tokens back to.
+        """
         if not 0 <= decimals <= 36:
             raise SpecError(f"decimals {decimals} is out of range", fix="use 0 to 36 (18 is the ERC-20 norm)")
         registry_address = registry.address if isinstance(registry, InvestorRegistry) else to_address(registry)
-        treasury_address = to_address(treasury, what="treasury") if treasury else ZERO_ADDRESS
+        treasury_address = to_address(treasury, what="treasury") if treasury else admin.address
         token = cls._deploy(chain, admin, name, symbol, decimals, registry_address, admin.address, treasury_address)
         token._grant_roles(
             admin,
@@ -393,7 +396,11 @@ class RWAToken(ContractWrapper):
         raw = self._call("rules")
         allowed = frozenset(int(c) for c in self._call("allowedCountries"))
         blocked = frozenset(int(c) for c in self._call("blockedCountries"))
-        (mask, max_holders, max_balance, lockup, minimum, denomination, cap) = raw
+        # Rules(lockupUntil, requiredInvestorClasses, ruleFlags, maxHolders, holderCount, allowedCountryCount,
+        #       blockedCountryCount, maxBalancePerInvestor, minimumTransfer, denomination, supplyCap)
+        lockup, mask, _flags, max_holders, _holders, _allowed_n, _blocked_n, max_balance, minimum, denomination, cap = (
+            raw
+        )
 
         def amount(value: int) -> Decimal | None:
             return self.from_units(value) if value else None
@@ -412,10 +419,9 @@ class RWAToken(ContractWrapper):
 
     # --- admin: treasury and documents --------------------------------------------------------------
 
-    def treasury(self) -> ChecksumAddress | None:
+    def treasury(self) -> ChecksumAddress:
         """The issuer's treasury wallet (exempt from KYC; holders may always exit to it)."""
-        address = to_address(self._call("treasury"))
-        return None if address == ZERO_ADDRESS else address
+        return to_address(self._call("treasury"))
 
     def set_treasury(self, signer: LocalAccount, treasury: str) -> TxReceipt:
         """Change the treasury wallet (DEFAULT_ADMIN_ROLE)."""
