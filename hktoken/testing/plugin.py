@@ -7,6 +7,14 @@ Fixtures
   ``w3``            its ``Web3``
   ``accounts``      the funded dev accounts (``LocalAccount``; keys never printed)
 
+Compliance stack (module-scoped, deployed on first use, admin = ``accounts[0]``)
+  ``investor_registry``   an :class:`~hktoken.contracts.registry.InvestorRegistry`
+  ``kyc``                 ``kyc(wallet, *, investor_id=None, country=344, investor_class=PROFESSIONAL, days=365)``
+                          registers a wallet as a verified investor and returns the investor id
+  ``rwa_token_factory``   ``rwa_token_factory(name=..., symbol=..., decimals=18, rules=None, **deploy_kwargs)``
+                          deploys an :class:`~hktoken.contracts.token.RWAToken` on ``investor_registry``
+  ``hkd_stablecoin``      an :class:`~hktoken.contracts.stablecoin.HKDStablecoin`
+
 Isolation: every test that uses the chain runs inside an ``evm_snapshot``/``evm_revert`` pair, and so
 does every test module, so module-scoped deployments are shared by a module's tests and never leak
 into the next module. Tests that do not touch the chain never start a node.
@@ -15,7 +23,10 @@ Mark a test ``@pytest.mark.hktoken_no_isolation`` to keep its changes (for the r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import pytest
 from eth_account.signers.local import LocalAccount
@@ -24,8 +35,31 @@ from web3 import Web3
 from hktoken.chain.anvil import Anvil
 from hktoken.chain.connection import Chain, connect
 from hktoken.chain.signers import dev_accounts
+from hktoken.contracts.registry import InvestorRegistry
+from hktoken.contracts.stablecoin import HKDStablecoin
+from hktoken.contracts.token import RWAToken
+from hktoken.models.investor import Investor, InvestorClass
+from hktoken.models.rules import ComplianceRules
 
-CHAIN_FIXTURES = frozenset({"chain", "w3", "accounts", "hktoken_node"})
+CHAIN_FIXTURES = frozenset(
+    {"chain", "w3", "accounts", "hktoken_node", "investor_registry", "kyc", "rwa_token_factory", "hkd_stablecoin"}
+)
+HONG_KONG = 344
+
+
+class Kyc(Protocol):
+    """Signature of the ``kyc`` fixture."""
+
+    def __call__(
+        self,
+        wallet: str,
+        *,
+        investor_id: str | None = None,
+        country: int = HONG_KONG,
+        investor_class: InvestorClass = InvestorClass.PROFESSIONAL,
+        days: int = 365,
+        omnibus: bool = False,
+    ) -> str: ...
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -104,3 +138,73 @@ def _hktoken_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
     snapshot = chain_.snapshot()
     yield
     chain_.revert(snapshot)
+
+
+@pytest.fixture(scope="module")
+def investor_registry(chain: Chain, accounts: list[LocalAccount]) -> InvestorRegistry:
+    """A fresh InvestorRegistry for this module (admin and registrar: ``accounts[0]``)."""
+    return InvestorRegistry.deploy(chain, accounts[0])
+
+
+@pytest.fixture(scope="module")
+def kyc(chain: Chain, accounts: list[LocalAccount], investor_registry: InvestorRegistry) -> Kyc:
+    """Register a wallet as a verified investor in ``investor_registry``; returns its investor id."""
+    numbers = itertools.count(1)
+
+    def register(
+        wallet: str,
+        *,
+        investor_id: str | None = None,
+        country: int = HONG_KONG,
+        investor_class: InvestorClass = InvestorClass.PROFESSIONAL,
+        days: int = 365,
+        omnibus: bool = False,
+    ) -> str:
+        investor = Investor(
+            id=investor_id or f"TEST-INV-{next(numbers):04d}",
+            wallets=[wallet],
+            country=country,
+            investor_class=investor_class,
+            kyc_expiry=datetime.fromtimestamp(chain.timestamp(), tz=UTC) + timedelta(days=days),
+            omnibus=omnibus,
+        )
+        investor_registry.register_investor(accounts[0], investor)
+        return investor.id
+
+    return register
+
+
+@pytest.fixture(scope="module")
+def rwa_token_factory(
+    chain: Chain, accounts: list[LocalAccount], investor_registry: InvestorRegistry
+) -> Callable[..., RWAToken]:
+    """Deploy RWATokens on ``investor_registry``; every duty and the treasury belong to ``accounts[0]``."""
+    serial = itertools.count(1)
+
+    def deploy(
+        *,
+        name: str | None = None,
+        symbol: str | None = None,
+        decimals: int = 18,
+        rules: ComplianceRules | None = None,
+        **kwargs: Any,
+    ) -> RWAToken:
+        n = next(serial)
+        return RWAToken.deploy(
+            chain,
+            accounts[0],
+            name=name or f"Test Asset {n}",
+            symbol=symbol or f"TA{n}",
+            decimals=decimals,
+            registry=investor_registry,
+            rules=rules,
+            **kwargs,
+        )
+
+    return deploy
+
+
+@pytest.fixture(scope="module")
+def hkd_stablecoin(chain: Chain, accounts: list[LocalAccount]) -> HKDStablecoin:
+    """A demo HKD stablecoin for payment legs (every duty: ``accounts[0]``)."""
+    return HKDStablecoin.deploy(chain, accounts[0])
