@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-
-CUSTODIAN_SUITE = '''
+CUSTODIAN_SUITE = """
 from decimal import Decimal
 
 import pytest
@@ -41,7 +40,7 @@ def test_stablecoin_is_not_kyc_gated(hkd_stablecoin, accounts):
     hkd_stablecoin.mint(accounts[0], accounts[5].address, Decimal("10.25"))
     hkd_stablecoin.transfer(accounts[5], accounts[6].address, Decimal("0.25"))
     assert hkd_stablecoin.balance_of(accounts[6].address) == Decimal("0.25")
-'''
+"""
 
 
 def test_custodian_suite_gets_a_ready_compliance_stack(pytester: pytest.Pytester) -> None:
