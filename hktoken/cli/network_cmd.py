@@ -1,0 +1,69 @@
+"""``hktoken ping``: check a JSON-RPC node; ``hktoken account``: show which address a key signs as."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from eth_account.signers.local import LocalAccount
+
+from hktoken.chain.connection import connect
+from hktoken.chain.signers import DEFAULT_KEY_ENV, signer_from_env, signer_from_keystore
+from hktoken.errors import SignerError
+from hktoken.units import from_base_units
+
+DEFAULT_PASSWORD_ENV = "HKTOKEN_KEYSTORE_PASSWORD"
+
+
+@click.command("ping")
+@click.option("--rpc-url", required=True, help="The node's HTTP(S) JSON-RPC URL.")
+@click.option("--chain-id", type=click.IntRange(min=1), default=None, help="Fail unless the node is on this chain.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds.")
+def ping_command(rpc_url: str, chain_id: int | None, timeout: float) -> None:
+    """Check that a node answers, and on which chain."""
+    chain = connect(rpc_url, expected_chain_id=chain_id, timeout=timeout)
+    w3 = chain.w3
+    click.echo(f"{rpc_url}: chain id {chain.chain_id}, block {w3.eth.block_number}, client {w3.client_version}")
+
+
+def _load_signer(keystore: Path | None, key_env: str, password_env: str) -> LocalAccount:
+    if keystore is None:
+        return signer_from_env(key_env)
+    password = os.environ.get(password_env)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise SignerError(
+                f"no password for keystore {keystore}",
+                fix=f"set {password_env}, or run in a terminal to be prompted",
+            )
+        password = click.prompt(f"password for {keystore}", hide_input=True)
+    return signer_from_keystore(keystore, password)
+
+
+@click.command("account")
+@click.option(
+    "--keystore",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Encrypted JSON keystore file (else the key in --key-env).",
+)
+@click.option("--key-env", default=DEFAULT_KEY_ENV, show_default=True, help="Variable holding a hex private key.")
+@click.option(
+    "--password-env",
+    default=DEFAULT_PASSWORD_ENV,
+    show_default=True,
+    help="Variable holding the keystore password (else you are prompted).",
+)
+@click.option("--rpc-url", default=None, help="Also show the account's ether balance and nonce on this node.")
+def account_command(keystore: Path | None, key_env: str, password_env: str, rpc_url: str | None) -> None:
+    """Show the address a private key or keystore signs as (the key itself is never shown)."""
+    signer = _load_signer(keystore, key_env, password_env)
+    line = f"address {signer.address}"
+    if rpc_url:
+        chain = connect(rpc_url)
+        balance = from_base_units(chain.w3.eth.get_balance(signer.address), 18)
+        nonce = chain.w3.eth.get_transaction_count(signer.address)
+        line += f" on chain {chain.chain_id}: {balance.normalize():f} ETH, nonce {nonce}"
+    click.echo(line)
