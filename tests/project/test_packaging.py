@@ -1,0 +1,64 @@
+"""What a user gets from ``pip install hktoken`` outside a checkout: artifacts, shim and the npm manifest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from hktoken import toolchain
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        check=True, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    (built,) = out.glob("hktoken-*.whl")
+    return built
+
+
+@pytest.mark.slow
+def test_wheel_ships_artifacts_shim_manifest_and_plugin(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        shipped_manifest = json.loads(archive.read("hktoken/_npm/package.json"))
+        entry_points = archive.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    for name in ("RWAToken", "InvestorRegistry", "HKDStablecoin", "_build"):
+        assert f"hktoken/artifacts/{name}.json" in names
+    assert {"hktoken/solc_shim.js", "hktoken/py.typed", "hktoken/_npm/package-lock.json"} <= names
+    assert shipped_manifest == json.loads((ROOT / "package.json").read_text())
+    assert "[pytest11]\nhktoken = hktoken.testing.plugin" in entry_points
+    assert "hktoken = hktoken.cli:main" in entry_points
+
+
+@pytest.mark.slow
+def test_install_outside_a_checkout_goes_to_the_user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "site-packages" / "hktoken"
+    (package / "_npm").mkdir(parents=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(ROOT / name, package / "_npm" / name)
+    shutil.copyfile(ROOT / "hktoken" / "solc_shim.js", package / "solc_shim.js")
+    monkeypatch.setattr(toolchain, "PACKAGE_DIR", package)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("HKTOKEN_TOOLCHAIN_DIR", raising=False)
+
+    assert toolchain.install_dir() == tmp_path / "cache" / "hktoken" / "toolchain"
+    assert toolchain.pins().solc == "0.8.30"
+    target = toolchain.install(quiet=True)
+
+    assert target == tmp_path / "cache" / "hktoken" / "toolchain"
+    assert toolchain.find_openzeppelin().version == "5.7.0"
+    solc = toolchain.find_solc()
+    if solc.source == "npm (wasm)":
+        assert str(tmp_path / "cache") in solc.path.read_text()
+    assert solc.version == "0.8.30"
