@@ -74,12 +74,12 @@ contract RWAToken is ERC20Permit, RWATransferRules, RWAMintRateLimit, RWADocumen
 
     // ------------------------------------------------------------------ issuer
 
-    /// @notice Mints `amount` to `to` (mint rules apply; consumes the caller's mint rate limit).
+    /// @notice Mints `amount` to `to` (mint rules apply first, then the caller's mint rate limit is consumed).
     /// @param to The recipient.
     /// @param amount The amount.
     function mint(address to, uint256 amount) external onlyRole(ISSUER_ROLE) {
+        _mint(to, amount); // restrictions first: a refused mint reports its restriction code, not the bucket
         _consumeMintAllowance(_msgSender(), amount);
-        _mint(to, amount);
     }
 
     /// @notice Batch form of `mint` (all-or-nothing; consumes the total from the rate limit).
@@ -92,10 +92,10 @@ contract RWAToken is ERC20Permit, RWATransferRules, RWAMintRateLimit, RWADocumen
         for (uint256 i; i < n; ++i) {
             total += amounts[i];
         }
-        _consumeMintAllowance(_msgSender(), total);
         for (uint256 i; i < n; ++i) {
             _mint(toList[i], amounts[i]);
         }
+        _consumeMintAllowance(_msgSender(), total);
     }
 
     /// @notice Burns `amount` of `user` (allowed while paused and for frozen or unverified holders; frozen tokens

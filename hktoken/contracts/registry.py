@@ -28,6 +28,8 @@ def _investors(investors: Sequence[Investor | dict[str, object]]) -> list[Invest
 
 
 def _future(chain: Chain, when: datetime, what: str) -> int:
+    if when.tzinfo is None:
+        raise SpecError(f"{what} {when.isoformat()} has no time zone", fix="pass an aware datetime, e.g. tzinfo=UTC")
     timestamp = int(when.timestamp())
     if timestamp <= chain.timestamp():
         raise SpecError(f"{what} {when.isoformat()} is not in the future", fix="renew with a later date")
@@ -51,12 +53,15 @@ class InvestorRegistry(ContractWrapper):
     # --- registrar operations (each validated before anything is sent) ------------------------------
 
     def register(self, signer: LocalAccount, investors: Sequence[Investor | dict[str, object]]) -> list[TxReceipt]:
-        """Register investors with all their wallets (one batch transaction, plus one for extra wallets)."""
+        """Register investors with all their wallets: one batch transaction, plus one for extra wallets.
+
+        Everything that could make the second transaction fail after the first was mined (a wallet listed
+        twice, an id or wallet already on the register) is checked first, so nothing is sent half-way.
+        """
         checked = _investors(investors)
         if not checked:
             return []
-        for investor in checked:
-            _future(self.chain, investor.kyc_expiry, f"KYC expiry of {investor.id}")
+        self._check_new(checked)
         receipts = [
             self._transact(
                 signer,
@@ -74,10 +79,30 @@ class InvestorRegistry(ContractWrapper):
             receipts.append(self._transact(signer, "batchAddWallets", [e[0] for e in extra], [e[1] for e in extra]))
         return receipts
 
+    def _check_new(self, investors: Sequence[Investor]) -> None:
+        ids: set[bytes] = set()
+        wallets: set[str] = set()
+        for investor in investors:
+            _future(self.chain, investor.kyc_expiry, f"KYC expiry of {investor.id}")
+            if investor.id_bytes in ids:
+                raise SpecError(f"investor {investor.id} is listed twice", fix="list each investor once")
+            ids.add(investor.id_bytes)
+            if self._call("investor", investor.id_bytes)[0] != 0:
+                raise SpecError(f"investor {investor.id} is already registered", fix="use update() or add_wallet()")
+            for wallet in investor.wallets:
+                if wallet in wallets:
+                    raise SpecError(f"wallet {wallet} is listed twice", fix="give each wallet to one investor only")
+                wallets.add(wallet)
+                if self.contains(wallet) or self._call("isRetired", wallet):
+                    raise SpecError(
+                        f"wallet {wallet} is already registered (or retired)",
+                        fix="a wallet belongs to one investor for good: use a new wallet",
+                    )
+
     def register_investor(self, signer: LocalAccount, investor: Investor | dict[str, object]) -> list[TxReceipt]:
         """Register one investor with ``registerInvestor`` (plus ``addWallet`` for each further wallet)."""
         (checked,) = _investors([investor])
-        _future(self.chain, checked.kyc_expiry, f"KYC expiry of {checked.id}")
+        self._check_new([checked])
         receipts = [
             self._transact(
                 signer, "registerInvestor", checked.id_bytes, checked.wallets[0], checked.country,
@@ -101,14 +126,12 @@ class InvestorRegistry(ContractWrapper):
         """Change an investor's country, class and omnibus flag."""
         if not 1 <= country <= 999:
             raise SpecError(f"country {country} is not an ISO 3166-1 numeric code", fix="use 1-999, e.g. 344 (HK)")
-        return self._transact(
-            signer,
-            "updateInvestor",
-            investor_id_bytes(investor_id),
-            country,
-            int(InvestorClass(investor_class)),
-            omnibus,
-        )
+        try:
+            klass = InvestorClass(investor_class)
+        except ValueError as exc:
+            known = ", ".join(f"{c.value} ({c.name})" for c in InvestorClass)
+            raise SpecError(f"investor class {investor_class!r} is not one of {known}") from exc
+        return self._transact(signer, "updateInvestor", investor_id_bytes(investor_id), country, int(klass), omnibus)
 
     def renew_kyc(self, signer: LocalAccount, investor_id: str, expiry: datetime) -> TxReceipt:
         """Extend an investor's KYC to ``expiry`` (must be in the future)."""

@@ -84,6 +84,16 @@ def _pairs(items: Sequence[tuple[str, Amount]], what: str) -> tuple[list[Checksu
     return [to_address(a) for a, _ in items], [amount for _, amount in items]
 
 
+def _rule_amounts(rules: ComplianceRules, decimals: int) -> dict[str, int]:
+    """The rules' amounts in base units; SpecError when one has more precision than the token."""
+    return {
+        "max_balance": to_base_units(rules.max_balance_per_investor or 0, decimals, what="max_balance_per_investor"),
+        "minimum": to_base_units(rules.minimum_transfer or 0, decimals, what="minimum_transfer"),
+        "denomination": to_base_units(rules.denomination or 0, decimals, what="denomination"),
+        "supply_cap": to_base_units(rules.supply_cap or 0, decimals, what="supply_cap"),
+    }
+
+
 class RWAToken(ContractWrapper):
     """A KYC-gated ERC-20 whose every balance change passes the registry and the token's rules."""
 
@@ -111,6 +121,8 @@ class RWAToken(ContractWrapper):
         """
         if not 0 <= decimals <= 36:
             raise SpecError(f"decimals {decimals} is out of range", fix="use 0 to 36 (18 is the ERC-20 norm)")
+        if rules is not None:
+            _rule_amounts(rules, decimals)  # fail before deploying anything
         registry_address = registry.address if isinstance(registry, InvestorRegistry) else to_address(registry)
         treasury_address = to_address(treasury, what="treasury") if treasury else admin.address
         token = cls._deploy(chain, admin, name, symbol, decimals, registry_address, admin.address, treasury_address)
@@ -124,8 +136,22 @@ class RWAToken(ContractWrapper):
             },
         )
         if rules is not None:
-            token.apply_rules(admin, rules)
+            token._apply_rules_as_admin(admin, rules, named_compliance_admins=bool(roles.compliance_admins))
         return token
+
+    def _apply_rules_as_admin(
+        self, admin: LocalAccount, rules: ComplianceRules, *, named_compliance_admins: bool
+    ) -> None:
+        """Set the initial rules from ``admin`` even when the compliance duty belongs to someone else: the admin
+        holds COMPLIANCE_ROLE only for as long as it takes (both grant and revoke are on the audit trail)."""
+        borrowed = named_compliance_admins and not self.has_role("COMPLIANCE_ROLE", admin.address)
+        if borrowed:
+            self.grant_role(admin, "COMPLIANCE_ROLE", admin.address)
+        try:
+            self.apply_rules(admin, rules)
+        finally:
+            if borrowed:
+                self.revoke_role(admin, "COMPLIANCE_ROLE", admin.address)
 
     # --- metadata and units --------------------------------------------------------------------------
 
@@ -356,12 +382,7 @@ class RWAToken(ContractWrapper):
             first = exc.errors()[0]
             raise SpecError(f"invalid rules: {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
         current = self.rules()
-        amounts = {  # validated (decimals) before the first transaction goes out
-            "max_balance": self.to_units(wanted.max_balance_per_investor or 0, what="max_balance_per_investor"),
-            "minimum": self.to_units(wanted.minimum_transfer or 0, what="minimum_transfer"),
-            "denomination": self.to_units(wanted.denomination or 0, what="denomination"),
-            "supply_cap": self.to_units(wanted.supply_cap or 0, what="supply_cap"),
-        }
+        amounts = _rule_amounts(wanted, self.decimals)  # validated before the first transaction goes out
         receipts: list[TxReceipt] = []
 
         def send(function: str, *args: Any) -> None:

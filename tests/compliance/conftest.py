@@ -1,0 +1,24 @@
+"""Module-scoped deployment of the compliance battery.
+
+``world`` deploys a registry and an RWAToken whose duties are held by DIFFERENT accounts, once per test
+module (the hktoken plugin snapshots every module and every test, so each test starts from the module's
+deployment). Modules add their investors and balances in their own module-scoped fixture on top of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from hktoken.chain import Chain
+
+from ._helpers import World, build_world
+
+
+@pytest.fixture(scope="module")
+def world(chain: Chain, accounts: Sequence[LocalAccount]) -> World:
+    """Registry + token (18 decimals): [0] admin/registrar, [1] issuer, [2] agent, [3] pauser,
+    [4] compliance, [5] treasury."""
+    return build_world(chain, accounts)

@@ -1,0 +1,169 @@
+"""Selectors, interface ids, event topics and error selectors pinned three ways: computed with keccak from
+the literal signature, the hard-coded hex, and what the RWAToken ABI contains. Plus the restriction-code
+table (contract vs Python) and the storage layout the token's assembly relies on."""
+
+from __future__ import annotations
+
+from functools import reduce
+from typing import Any
+
+import pytest
+from eth_utils.crypto import keccak
+
+from hktoken.artifacts import ArtifactStore
+from hktoken.restrictions import MESSAGES, Restriction, message_for
+
+from ._helpers import World
+
+ABI = ArtifactStore().get("RWAToken").abi
+
+
+def _signature(item: dict[str, Any]) -> str:
+    return f"{item['name']}({','.join(str(i['type']) for i in item['inputs'])})"
+
+
+ABI_SIGNATURES = {kind: {_signature(i) for i in ABI if i["type"] == kind} for kind in ("function", "event", "error")}
+
+
+def selector(signature: str) -> str:
+    return "0x" + keccak(text=signature)[:4].hex()
+
+
+def xor(*hexes: str) -> str:
+    return (
+        "0x"
+        + reduce(
+            lambda a, b: bytes(x ^ y for x, y in zip(a, b, strict=True)), (bytes.fromhex(h[2:]) for h in hexes)
+        ).hex()
+    )
+
+
+ERC7943_FUNCTIONS = {
+    "forcedTransfer(address,address,uint256)": "0x9fc1d0e7",
+    "setFrozenTokens(address,uint256)": "0xebe45cba",
+    "canSend(address)": "0x2bc06a92",
+    "canReceive(address)": "0x90d370ba",
+    "getFrozenTokens(address)": "0x158b1a57",
+    "canTransfer(address,address,uint256)": "0xe46638e6",
+}
+ERC1404_FUNCTIONS = {
+    "detectTransferRestriction(address,address,uint256)": "0xd4ce1415",
+    "messageForTransferRestriction(uint8)": "0x7f4ab1dd",
+}
+ERC3643_FUNCTIONS = {
+    "mint(address,uint256)": "0x40c10f19",
+    "burn(address,uint256)": "0x9dc29fac",
+    "setAddressFrozen(address,bool)": "0xc69c09cf",
+    "isFrozen(address)": "0xe5839836",
+    "freezePartialTokens(address,uint256)": "0x125c4a33",
+    "unfreezePartialTokens(address,uint256)": "0x1fe56f7d",
+    "batchTransfer(address[],uint256[])": "0x88d695b2",
+    "batchMint(address[],uint256[])": "0x68573107",
+    "batchBurn(address[],uint256[])": "0x4a6cc677",
+    "pause()": "0x8456cb59",
+    "unpause()": "0x3f4ba83a",
+}
+ERC7943_ERRORS = {
+    "ERC7943CannotSend(address)": "0x45bae9e2",
+    "ERC7943CannotReceive(address)": "0x705c1eed",
+    "ERC7943CannotTransfer(address,address,uint256)": "0x22dda4be",
+    "ERC7943InsufficientUnfrozenBalance(address,uint256,uint256)": "0x00384e71",
+}
+ERC7943_EVENTS = {
+    "ForcedTransfer(address,address,uint256)": "0x7b3ce50c216d2ccf9919c6b9f1bfb33f0350a33010f188750b4af38e00448138",
+    "Frozen(address,uint256)": "0x68e0d8c112165d0949ce87205b719ed7d98c7401866c34a159f7c67c6f5620e7",
+}
+ERC7943_ID, ERC1404_ID = "0x3edbb4c4", "0xab84a5c8"
+
+
+@pytest.mark.parametrize(
+    ("signature", "expected"),
+    [*ERC7943_FUNCTIONS.items(), *ERC1404_FUNCTIONS.items(), *ERC3643_FUNCTIONS.items()],
+)
+def test_function_selector_is_pinned_and_in_the_abi(signature: str, expected: str) -> None:
+    assert selector(signature) == expected
+    assert signature in ABI_SIGNATURES["function"]
+
+
+@pytest.mark.parametrize(("signature", "expected"), list(ERC7943_ERRORS.items()))
+def test_erc7943_error_selector_is_pinned_and_in_the_abi(signature: str, expected: str) -> None:
+    assert selector(signature) == expected
+    assert signature in ABI_SIGNATURES["error"]
+
+
+@pytest.mark.parametrize(("signature", "expected"), list(ERC7943_EVENTS.items()))
+def test_erc7943_event_topic_is_pinned_and_in_the_abi(signature: str, expected: str) -> None:
+    assert "0x" + keccak(text=signature).hex() == expected
+    assert signature in ABI_SIGNATURES["event"]
+
+
+def test_erc7943_event_fields_are_indexed_as_the_standard_says() -> None:
+    events = {i["name"]: [(p["name"], p["indexed"]) for p in i["inputs"]] for i in ABI if i["type"] == "event"}
+    assert events["ForcedTransfer"] == [("from", True), ("to", True), ("amount", False)]
+    assert events["Frozen"] == [("account", True), ("amount", False)]
+
+
+def test_interface_ids_are_the_xor_of_their_selectors() -> None:
+    assert xor(*(selector(s) for s in ERC7943_FUNCTIONS)) == xor(*ERC7943_FUNCTIONS.values()) == ERC7943_ID
+    assert xor(*(selector(s) for s in ERC1404_FUNCTIONS)) == xor(*ERC1404_FUNCTIONS.values()) == ERC1404_ID
+    # The interface artifacts hold exactly those functions.
+    for name, expected in (("IERC7943Fungible", ERC7943_ID), ("IERC1404", ERC1404_ID)):
+        abi = ArtifactStore().get(name).abi
+        own = [_signature(i) for i in abi if i["type"] == "function" and i["name"] != "supportsInterface"]
+        assert xor(*(selector(s) for s in own)) == expected
+
+
+def test_other_entry_points_are_in_the_abi() -> None:
+    for signature in (
+        "recoveryAddress(address,address,bytes32)",
+        "batchForcedTransfer(address[],address[],uint256[])",
+        "batchSetAddressFrozen(address[],bool[])",
+        "batchFreezePartialTokens(address[],uint256[])",
+        "batchUnfreezePartialTokens(address[],uint256[])",
+        "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)",
+        "supportsInterface(bytes4)",
+    ):
+        assert signature in ABI_SIGNATURES["function"], signature
+    for signature in ("TransferRestricted(address,address,uint256,uint8)", "ForcedTransferToSameAccount(address)"):
+        assert signature in ABI_SIGNATURES["error"], signature
+
+
+@pytest.mark.parametrize(
+    ("interface", "supported"),
+    [
+        (ERC7943_ID, True),
+        (ERC1404_ID, True),
+        ("0x7965db0b", True),  # IAccessControl
+        ("0x01ffc9a7", True),  # IERC165
+        ("0xffffffff", False),
+        ("0x36372b07", False),  # IERC20 is not advertised
+        ("0x00000000", False),
+    ],
+)
+def test_supports_interface(world: World, interface: str, supported: bool) -> None:
+    assert world.token.supports_interface(bytes.fromhex(interface[2:])) is supported
+
+
+def test_restriction_code_table_matches_the_contract(world: World) -> None:
+    assert sorted(MESSAGES) == list(range(15)) == [int(r) for r in Restriction]
+    for code in [*range(16), 100, 255]:
+        assert world.token.message_for_restriction(code) == message_for(code)
+    assert message_for(15) == message_for(255) == "unknown restriction code"
+
+
+def test_storage_layout_keeps_the_hot_slot() -> None:
+    """RWATransferRules._hotConfig reads ONE slot in assembly and assumes `_paused` is its byte 0."""
+    storage = ArtifactStore().get("RWAToken").storage_layout["storage"]
+    by_label = {item["label"]: item for item in storage}
+    hot = ("_paused", "_treasury", "_lockupUntil", "_requiredClasses", "_ruleFlags")
+    slots = {by_label[label]["slot"] for label in hot}
+    assert len(slots) == 1, {label: by_label[label]["slot"] for label in hot}
+    assert [(by_label[label]["offset"]) for label in hot] == [0, 1, 21, 29, 30]
+    assert by_label["_paused"]["offset"] == 0
+    # Nothing else shares the hot slot, and the per-rule slots stay packed as the hot path expects.
+    assert [i["label"] for i in storage if i["slot"] == by_label["_paused"]["slot"]] == list(hot)
+    assert by_label["_minimumTransfer"]["slot"] == by_label["_denomination"]["slot"]
+    assert by_label["_maxHolders"]["slot"] == by_label["_holderCount"]["slot"]
+    types = ArtifactStore().get("RWAToken").storage_layout["types"]
+    wallet_state = types[by_label["_walletStates"]["type"]]["value"]
+    assert types[wallet_state]["numberOfBytes"] == "32"  # one slot per wallet
