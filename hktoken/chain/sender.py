@@ -57,7 +57,9 @@ class TransactionSender:
         if to is not None:
             tx["to"] = to
         try:
-            return int(self._chain.w3.eth.estimate_gas(tx))
+            # Against the pending block: the one the transaction will land in (its number and timestamp),
+            # so rules that turn on a time or block boundary (KYC expiry, lock-up) are judged as mined.
+            return int(self._chain.w3.eth.estimate_gas(tx, "pending"))
         except ContractLogicError as exc:
             raise self._chain.decoder.from_exception(exc) from None
 
