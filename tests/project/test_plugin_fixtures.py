@@ -47,3 +47,37 @@ def test_custodian_suite_gets_a_ready_compliance_stack(pytester: pytest.Pytester
     pytester.makepyfile(test_custodian=CUSTODIAN_SUITE)
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
+
+
+EXTERNAL_NODE_SUITE = """
+def test_runs_on_the_node_it_was_given(chain, hktoken_node, accounts):
+    assert hktoken_node is None
+    assert chain.chain_id == 5151
+    chain.sender.send(accounts[0], accounts[9].address, "0x", value=1)
+
+
+def test_and_is_isolated_there_too(chain, accounts):
+    assert chain.w3.eth.get_balance(accounts[9].address) == 10_000 * 10**18
+"""
+
+
+def test_suite_runs_against_an_external_node(pytester: pytest.Pytester) -> None:
+    from hktoken import Anvil
+
+    with Anvil(chain_id=5151) as chain:
+        pytester.makepyfile(test_external=EXTERNAL_NODE_SUITE)
+        result = pytester.runpytest_subprocess(
+            "-q", "-p", "no:cacheprovider", f"--hktoken-rpc-url={chain.rpc_url}", "--hktoken-chain-id=5151"
+        )
+        result.assert_outcomes(passed=2)
+        assert chain.w3.eth.get_balance(chain.w3.eth.accounts[9]) == 10_000 * 10**18  # the node was left as found
+
+
+def test_external_node_on_the_wrong_chain_fails_clearly(pytester: pytest.Pytester) -> None:
+    from hktoken import Anvil
+
+    with Anvil(chain_id=5151) as chain:
+        pytester.makepyfile(test_external=EXTERNAL_NODE_SUITE)
+        result = pytester.runpytest_subprocess("-q", f"--hktoken-rpc-url={chain.rpc_url}", "--hktoken-chain-id=1")
+        result.assert_outcomes(errors=2)
+        result.stdout.fnmatch_lines([f"*the node at {chain.rpc_url} is on chain id 5151, not the expected 1*"])
