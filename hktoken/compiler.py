@@ -59,8 +59,12 @@ class CompileResult:
 
 def project_root(start: Path | None = None) -> Path:
     """The folder holding ``contracts/``: the checkout hktoken runs from, else the current folder."""
+    if start is not None:  # an explicit root is the only one considered
+        if (start / CONTRACTS_DIR).is_dir():
+            return start
+        raise CompileError(f"no {CONTRACTS_DIR}/ folder in {start}", fix="pass the folder that holds contracts/")
     checkout = Path(__file__).resolve().parent.parent
-    for candidate in ([start] if start else []) + [checkout, Path.cwd()]:
+    for candidate in (checkout, Path.cwd()):
         if (candidate / CONTRACTS_DIR).is_dir():
             return candidate
     raise CompileError(f"no {CONTRACTS_DIR}/ folder found", fix="run from the project folder or pass --root PATH")

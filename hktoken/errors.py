@@ -95,6 +95,15 @@ class TransferRestricted(TransactionReverted):
         )
 
 
+def node_unreachable(rpc_url: str, exc: Exception) -> ChainError:
+    """The error for a node that stopped answering mid-way."""
+    reason = type(exc).__name__.replace("Error", " error").strip().lower()
+    return ChainError(
+        f"the JSON-RPC node at {rpc_url} did not answer ({reason})",
+        fix="check that the node is running and reachable, then retry",
+    )
+
+
 def rpc_error_message(exc: Exception) -> str:
     """The node's own error text from a web3 RPC error (web3 8 puts the whole error dict in ``message``)."""
     response = getattr(exc, "rpc_response", None) or {}

@@ -186,6 +186,12 @@ def find_openzeppelin() -> Tool:
             f"OpenZeppelin Contracts was not found in {node_modules()}",
             fix="run `hktoken toolchain install`",
         )
+    pinned = pins().openzeppelin
+    if version != pinned:
+        raise ToolchainError(
+            f"OpenZeppelin Contracts {version} is installed in {node_modules()}, but {pinned} is pinned",
+            fix="run `hktoken toolchain install`",
+        )
     return Tool("openzeppelin", version, package_dir, "npm")
 
 
@@ -226,6 +232,10 @@ def _wasm_solc(wanted: str) -> Tool:
         raise ToolchainError(
             f"no solc {wanted} found (no native solc, and the npm wasm build is not installed)",
             fix="run `hktoken toolchain install` (needs Node.js 20+), or set HKTOKEN_SOLC to a native solc",
+        )
+    if version != wanted:
+        raise ToolchainError(
+            f"the npm solc is {version}, but {wanted} is pinned", fix="run `hktoken toolchain install`"
         )
     node = find_node()
     launcher = _write_shim_launcher(node.path, module_dir, version)

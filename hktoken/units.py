@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from hktoken.errors import SpecError
 
 Amount = Decimal | int | str
+UINT256_MAX = 2**256 - 1
 _PRECISION = 100  # digits: uint256 has 78, so no conversion ever rounds
 
 
@@ -23,6 +24,8 @@ def to_base_units(amount: Amount, decimals: int, *, what: str = "amount") -> int
         raise SpecError(f"{what} {amount!r} is not a number", fix="write it like 1000 or 12.5") from exc
     if not value.is_finite() or value < 0:
         raise SpecError(f"{what} {amount!r} must be a finite, non-negative number")
+    if value and value.adjusted() + decimals > 78:  # uint256 has 78 digits: refuse before scaling can overflow
+        raise SpecError(f"{what} {amount} is too large for a uint256 token amount", fix="check the amount")
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         scaled = value.scaleb(decimals)
@@ -31,6 +34,8 @@ def to_base_units(amount: Amount, decimals: int, *, what: str = "amount") -> int
             f"{what} {amount} has more than {decimals} decimal places",
             fix=f"round it to at most {decimals} decimals (the token's precision)",
         )
+    if int(scaled) > UINT256_MAX:
+        raise SpecError(f"{what} {amount} is too large for a uint256 token amount", fix="check the amount")
     return int(scaled)
 
 

@@ -84,17 +84,18 @@ abstract contract RWATransferRules is RWAHolderAccounting, RWAFreezable, IERC140
     /// @param account The wallet.
     /// @return allowed True if it may send.
     function canSend(address account) external view returns (bool allowed) {
-        return account == _treasury || !_walletStates[account].frozen;
+        return !_walletStates[account].frozen;
     }
 
-    /// @notice ERC-7943: the treasury, or a verified, non-frozen wallet whose country and class are admitted.
+    /// @notice ERC-7943: a wallet whose address is not frozen and that is the treasury, or verified with its
+    /// country and class admitted.
     /// @param account The wallet.
     /// @return allowed True if it may receive.
     function canReceive(address account) external view returns (bool allowed) {
+        if (_walletStates[account].frozen) return false;
         if (account == _treasury) return true;
         (uint256 p,) = _profiles(account, address(0));
-        return p.verified() && !_walletStates[account].frozen
-            && _recipientCode(_ruleFlags, _requiredClasses, p) == RestrictionCodes.SUCCESS;
+        return p.verified() && _recipientCode(_ruleFlags, _requiredClasses, p) == RestrictionCodes.SUCCESS;
     }
 
     /// @notice Balance of an investor summed over its current wallets.

@@ -108,6 +108,10 @@ class Anvil:
         """Start anvil, wait until it answers, check it is this process's node; return the Chain."""
         if self.process is not None:
             raise ChainError("this Anvil is already running", fix="stop() it before starting it again")
+        self.port = None  # a restart must learn its new port, never reuse the old one
+        self.instance_id = None
+        self._listening.clear()
+        self._output.clear()
         argv = self._argv()
         self.process = subprocess.Popen(
             argv,
@@ -117,7 +121,10 @@ class Anvil:
             text=True,
             bufsize=1,
             start_new_session=True,  # Ctrl-C in a terminal reaches us, and we stop anvil in order
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            # PDEATHSIG fires when the forking *thread* exits, so only arm it from the main thread.
+            preexec_fn=_die_with_parent
+            if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread()
+            else None,
         )
         atexit.register(self.stop)
         self._reader = threading.Thread(target=self._drain, name="anvil-output", daemon=True)

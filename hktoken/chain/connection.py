@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import requests
 from eth_typing import ChecksumAddress, HexStr
 from web3 import Web3
-from web3.exceptions import Web3RPCError
+from web3.exceptions import Web3Exception, Web3RPCError
 
 from hktoken.artifacts import BUILD_INFO, ArtifactStore
 from hktoken.chain.revert import RevertDecoder
@@ -111,7 +111,7 @@ def connect(
         raise ChainError(
             f"{rpc_url} did not answer like an EVM JSON-RPC node ({rpc_error_message(exc)})", fix=_CONNECT_FIX
         ) from exc
-    except ValueError as exc:
+    except (Web3Exception, ValueError) as exc:
         raise ChainError(f"{rpc_url} did not answer like an EVM JSON-RPC node ({exc})", fix=_CONNECT_FIX) from exc
     if expected_chain_id is not None and chain_id != expected_chain_id:
         raise ChainError(

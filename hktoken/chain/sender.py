@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import requests
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress, HexStr
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from web3.types import TxParams, TxReceipt, Wei
 
-from hktoken.errors import ChainError, TransactionReverted, rpc_error_message
+from hktoken.errors import ChainError, TransactionReverted, node_unreachable, rpc_error_message
 
 if TYPE_CHECKING:
     from hktoken.chain.connection import Chain
@@ -62,6 +63,13 @@ class TransactionSender:
             return int(self._chain.w3.eth.estimate_gas(tx, "pending"))
         except ContractLogicError as exc:
             raise self._chain.decoder.from_exception(exc) from None
+        except Web3RPCError as exc:  # e.g. the node's gas cap: too large a batch
+            raise ChainError(
+                f"the node refused to simulate the transaction ({rpc_error_message(exc)})",
+                fix="send less in one transaction (split large batches)",
+            ) from exc
+        except requests.RequestException as exc:
+            raise node_unreachable(self._chain.rpc_url, exc) from exc
 
     def send(
         self,
@@ -91,6 +99,8 @@ class TransactionSender:
             receipt = self._chain.w3.eth.wait_for_transaction_receipt(
                 tx_hash, timeout=RECEIPT_TIMEOUT_SECONDS, poll_latency=0.05
             )
+        except requests.RequestException as exc:
+            raise node_unreachable(self._chain.rpc_url, exc) from exc
         except TimeExhausted as exc:
             raise ChainError(
                 f"transaction {tx_hash} was not mined within {RECEIPT_TIMEOUT_SECONDS:.0f}s",
@@ -108,11 +118,13 @@ class TransactionSender:
             try:
                 return HexStr(w3.to_hex(w3.eth.send_raw_transaction(raw)))
             except Web3RPCError as exc:
+                self._nonces.pop(signer.address, None)  # whatever happened, re-read the nonce next time
                 if attempt == 0 and "nonce" in str(exc).lower():
-                    self._nonces.pop(signer.address, None)  # someone else used it: re-read and retry once
-                    continue
-                self._nonces.pop(signer.address, None)
+                    continue  # someone else used it: retry once with the node's count
                 raise ChainError(f"the node refused the transaction ({rpc_error_message(exc)})") from exc
+            except requests.RequestException as exc:
+                self._nonces.pop(signer.address, None)
+                raise node_unreachable(self._chain.rpc_url, exc) from exc
         raise ChainError("the node refused the transaction twice for its nonce")  # pragma: no cover
 
     def _replay_failure(self, tx: dict[str, Any], receipt: TxReceipt, tx_hash: HexStr) -> TransactionReverted:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+import requests
 from eth_account.signers.local import LocalAccount
+from web3.exceptions import Web3Exception
 
 from hktoken.chain.connection import connect
 from hktoken.chain.signers import DEFAULT_KEY_ENV, signer_from_env, signer_from_keystore
@@ -24,8 +27,16 @@ DEFAULT_PASSWORD_ENV = "HKTOKEN_KEYSTORE_PASSWORD"
 def ping_command(rpc_url: str, chain_id: int | None, timeout: float) -> None:
     """Check that a node answers, and on which chain."""
     chain = connect(rpc_url, expected_chain_id=chain_id, timeout=timeout)
-    w3 = chain.w3
-    click.echo(f"{rpc_url}: chain id {chain.chain_id}, block {w3.eth.block_number}, client {w3.client_version}")
+    click.echo(f"{rpc_url}: chain id {chain.chain_id}, block {_optional(lambda: chain.w3.eth.block_number)}, "
+               f"client {_optional(lambda: chain.w3.client_version)}")  # fmt: skip
+
+
+def _optional(read: Callable[[], object]) -> str:
+    """A detail some nodes do not serve (it must not turn a reachable node into a traceback)."""
+    try:
+        return str(read())
+    except (Web3Exception, requests.RequestException):
+        return "unknown"
 
 
 def _load_signer(keystore: Path | None, key_env: str, password_env: str) -> LocalAccount:

@@ -3,20 +3,22 @@ sender, calling views with decoded errors, reading events, and AccessControl rol
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Self
 
+import requests
 from eth_abi.abi import encode
+from eth_abi.exceptions import EncodingError
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress, HexStr
 from eth_utils.crypto import keccak
 from web3.contract import Contract
-from web3.exceptions import ContractLogicError
+from web3.exceptions import ContractLogicError, MismatchedABI, Web3ValidationError
 from web3.logs import DISCARD
 from web3.types import EventData, TxReceipt
 
 from hktoken.chain.connection import Chain
-from hktoken.errors import ChainError, SpecError
+from hktoken.errors import ChainError, SpecError, node_unreachable
 from hktoken.models.common import to_address
 
 DEFAULT_ADMIN_ROLE = "DEFAULT_ADMIN_ROLE"
@@ -25,6 +27,14 @@ DEFAULT_ADMIN_ROLE = "DEFAULT_ADMIN_ROLE"
 def role_id(name: str) -> bytes:
     """The bytes32 of an AccessControl role name (``DEFAULT_ADMIN_ROLE`` is zero)."""
     return bytes(32) if name == DEFAULT_ADMIN_ROLE else keccak(text=name)
+
+
+def _bad_arguments(contract: str, function: str, args: tuple[Any, ...]) -> SpecError:
+    shown = ", ".join(repr(a) for a in args)
+    return SpecError(
+        f"{contract}.{function}({shown}) has an argument of the wrong type or out of range",
+        fix="check each value against the function's Solidity types (addresses, uint sizes, bools)",
+    )
 
 
 def deploy_contract(chain: Chain, signer: LocalAccount, artifact_name: str, *args: Any) -> Contract:
@@ -78,15 +88,26 @@ class ContractWrapper:
 
     # --- sending and calling -----------------------------------------------------------------------
 
+    def _encode(self, function: str, args: tuple[Any, ...]) -> HexStr:
+        try:
+            return HexStr(self.contract.encode_abi(function, args=list(args)))
+        except (Web3ValidationError, MismatchedABI, EncodingError, TypeError, ValueError) as exc:
+            raise _bad_arguments(self.artifact_name, function, args) from exc
+
     def _transact(self, signer: LocalAccount, function: str, *args: Any) -> TxReceipt:
-        data = HexStr(self.contract.encode_abi(function, args=list(args)))
-        return self.chain.sender.send(signer, self.address, data)
+        return self.chain.sender.send(signer, self.address, self._encode(function, args))
 
     def _call(self, function: str, *args: Any) -> Any:
         try:
-            return self.contract.get_function_by_name(function)(*args).call()
+            bound = self.contract.get_function_by_name(function)(*args)
+        except (Web3ValidationError, MismatchedABI, EncodingError, TypeError, ValueError) as exc:
+            raise _bad_arguments(self.artifact_name, function, args) from exc
+        try:
+            return bound.call()
         except ContractLogicError as exc:
             raise self.chain.decoder.from_exception(exc) from None
+        except requests.RequestException as exc:
+            raise node_unreachable(self.chain.rpc_url, exc) from exc
 
     def events(self, receipt: TxReceipt, name: str) -> list[EventData]:
         """The ``name`` events this contract emitted in ``receipt``, decoded, in log order."""
@@ -126,7 +147,7 @@ class ContractWrapper:
         """Revoke ``role`` (by name) from ``account``."""
         return self._transact(signer, "revokeRole", self._role(role), to_address(account))
 
-    def _grant_roles(self, signer: LocalAccount, grants: dict[str, Sequence[str]]) -> None:
+    def _grant_roles(self, signer: LocalAccount, grants: Mapping[str, Sequence[str]]) -> None:
         for role, accounts in grants.items():
             for account in accounts:
                 if not self.has_role(role, account):

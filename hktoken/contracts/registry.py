@@ -46,8 +46,9 @@ class InvestorRegistry(ContractWrapper):
     @classmethod
     def deploy(cls, chain: Chain, admin: LocalAccount, *, registrars: Sequence[str] = ()) -> Self:
         """Deploy a registry administered by ``admin``; ``registrars`` (default: admin) may register."""
+        granted = [to_address(r, what="registrar") for r in registrars] or [admin.address]  # before deploying
         registry = cls._deploy(chain, admin, admin.address)
-        registry._grant_roles(admin, {"REGISTRAR_ROLE": [to_address(r) for r in registrars] or [admin.address]})
+        registry._grant_roles(admin, {"REGISTRAR_ROLE": granted})
         return registry
 
     # --- registrar operations (each validated before anything is sent) ------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Self
@@ -21,12 +21,14 @@ from hktoken.chain.connection import Chain
 from hktoken.contracts.base import ContractWrapper
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.errors import SpecError
-from hktoken.models.common import to_address
+from hktoken.models.common import chain_time, to_address
 from hktoken.models.investor import InvestorClass, investor_id_bytes
 from hktoken.models.rules import ComplianceRules
 from hktoken.restrictions import Restriction, message_for
 from hktoken.units import Amount, from_base_units, to_base_units
 
+UINT128_MAX = 2**128 - 1
+UINT64_MAX = 2**64 - 1
 PERMIT_TYPES = {
     "Permit": [
         {"name": "owner", "type": "address"},
@@ -85,13 +87,18 @@ def _pairs(items: Sequence[tuple[str, Amount]], what: str) -> tuple[list[Checksu
 
 
 def _rule_amounts(rules: ComplianceRules, decimals: int) -> dict[str, int]:
-    """The rules' amounts in base units; SpecError when one has more precision than the token."""
-    return {
+    """The rules' amounts in base units; SpecError when one has more precision than the token or does not fit
+    its on-chain field (minimum transfer and denomination are uint128)."""
+    amounts = {
         "max_balance": to_base_units(rules.max_balance_per_investor or 0, decimals, what="max_balance_per_investor"),
         "minimum": to_base_units(rules.minimum_transfer or 0, decimals, what="minimum_transfer"),
         "denomination": to_base_units(rules.denomination or 0, decimals, what="denomination"),
         "supply_cap": to_base_units(rules.supply_cap or 0, decimals, what="supply_cap"),
     }
+    for key, what in (("minimum", "minimum_transfer"), ("denomination", "denomination")):
+        if amounts[key] > UINT128_MAX:
+            raise SpecError(f"{what} is too large for the token (at most 2**128 - 1 base units)")
+    return amounts
 
 
 class RWAToken(ContractWrapper):
@@ -121,20 +128,20 @@ class RWAToken(ContractWrapper):
         """
         if not 0 <= decimals <= 36:
             raise SpecError(f"decimals {decimals} is out of range", fix="use 0 to 36 (18 is the ERC-20 norm)")
+        # Everything is validated before the first transaction: a bad input deploys nothing.
         if rules is not None:
-            _rule_amounts(rules, decimals)  # fail before deploying anything
+            _rule_amounts(rules, decimals)
         registry_address = registry.address if isinstance(registry, InvestorRegistry) else to_address(registry)
         treasury_address = to_address(treasury, what="treasury") if treasury else admin.address
+        grants = {
+            "ISSUER_ROLE": [to_address(a, what="issuer") for a in roles.issuers] or [admin.address],
+            "AGENT_ROLE": [to_address(a, what="agent") for a in roles.agents] or [admin.address],
+            "PAUSER_ROLE": [to_address(a, what="pauser") for a in roles.pausers] or [admin.address],
+            "COMPLIANCE_ROLE": [to_address(a, what="compliance admin") for a in roles.compliance_admins]
+            or [admin.address],
+        }
         token = cls._deploy(chain, admin, name, symbol, decimals, registry_address, admin.address, treasury_address)
-        token._grant_roles(
-            admin,
-            {
-                "ISSUER_ROLE": [to_address(a) for a in roles.issuers] or [admin.address],
-                "AGENT_ROLE": [to_address(a) for a in roles.agents] or [admin.address],
-                "PAUSER_ROLE": [to_address(a) for a in roles.pausers] or [admin.address],
-                "COMPLIANCE_ROLE": [to_address(a) for a in roles.compliance_admins] or [admin.address],
-            },
-        )
+        token._grant_roles(admin, grants)
         if rules is not None:
             token._apply_rules_as_admin(admin, rules, named_compliance_admins=bool(roles.compliance_admins))
         return token
@@ -308,11 +315,12 @@ class RWAToken(ContractWrapper):
         self, signer: LocalAccount, issuer: str, amount_per_period: Amount, period_seconds: int
     ) -> TxReceipt:
         """Cap what ``issuer`` may mint per period (0 removes the cap; DEFAULT_ADMIN_ROLE)."""
-        if period_seconds <= 0 and amount_per_period not in (0, "0", Decimal(0)):
-            raise SpecError("the rate-limit period must be positive", fix="pass period_seconds > 0")
-        return self._transact(
-            signer, "setMintRateLimit", to_address(issuer), self.to_units(amount_per_period), period_seconds
-        )
+        amount = self.to_units(amount_per_period, what="amount_per_period")
+        if amount > UINT128_MAX:
+            raise SpecError("amount_per_period is too large (at most 2**128 - 1 base units)")
+        if not 0 <= period_seconds <= UINT64_MAX or (amount and period_seconds == 0):
+            raise SpecError(f"period_seconds {period_seconds} is invalid", fix="pass a positive number of seconds")
+        return self._transact(signer, "setMintRateLimit", to_address(issuer), amount, period_seconds)
 
     def mint_allowance(self, issuer: str) -> Decimal | None:
         """What ``issuer`` may still mint now, or None when it has no rate limit."""
@@ -383,6 +391,12 @@ class RWAToken(ContractWrapper):
             raise SpecError(f"invalid rules: {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
         current = self.rules()
         amounts = _rule_amounts(wanted, self.decimals)  # validated before the first transaction goes out
+        supply = int(self._call("totalSupply"))
+        if amounts["supply_cap"] and amounts["supply_cap"] < supply:
+            raise SpecError(
+                f"supply_cap {wanted.supply_cap} is below the current supply {self.from_units(supply)}",
+                fix="raise the cap, or burn first",
+            )
         receipts: list[TxReceipt] = []
 
         def send(function: str, *args: Any) -> None:
@@ -432,7 +446,7 @@ class RWAToken(ContractWrapper):
             required_classes=frozenset(c for c in InvestorClass if mask & (1 << int(c))),
             max_holders=max_holders or None,
             max_balance_per_investor=amount(max_balance),
-            lockup_until=datetime.fromtimestamp(lockup, tz=UTC) if lockup else None,
+            lockup_until=chain_time(lockup) if lockup else None,
             minimum_transfer=amount(minimum),
             denomination=amount(denomination),
             supply_cap=amount(cap),
@@ -461,7 +475,7 @@ class RWAToken(ContractWrapper):
     def document(self, name: str) -> Document:
         """One document entry."""
         uri, content_hash, modified = self._call("getDocument", _name32(name))
-        return Document(name, str(uri), bytes(content_hash), datetime.fromtimestamp(int(modified), tz=UTC))
+        return Document(name, str(uri), bytes(content_hash), chain_time(int(modified)))
 
     def documents(self) -> list[str]:
         """Names of all recorded documents."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from eth_typing import ChecksumAddress
@@ -26,6 +27,17 @@ def to_address(value: Any, *, what: str = "address") -> ChecksumAddress:
             fix="copy the address again, or write it all in lower case",
         )
     return Web3.to_checksum_address(text)
+
+
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def chain_time(timestamp: int) -> datetime:
+    """A block-time value as an aware datetime; sentinels beyond year 9999 (e.g. uint64 max) read as the latest."""
+    try:
+        return datetime.fromtimestamp(timestamp, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return _LATEST
 
 
 def _validate_address(value: str) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import IntEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hktoken.errors import SpecError
-from hktoken.models.common import Address
+from hktoken.models.common import Address, chain_time
 
 _HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
 
@@ -117,7 +117,7 @@ class InvestorProfile(BaseModel):
             key=key,
             country=country,
             investor_class=InvestorClass(klass) if klass in (1, 2, 3) else None,
-            kyc_expiry=datetime.fromtimestamp(expiry, tz=UTC),
+            kyc_expiry=chain_time(expiry),
             revoked=revoked,
             omnibus=omnibus,
         )

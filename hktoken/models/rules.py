@@ -46,6 +46,8 @@ class ComplianceRules(BaseModel):
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("lockup_until must be timezone-aware")
+        if value is not None and value.timestamp() < 0:
+            raise ValueError("lockup_until must not be before 1970")
         return value
 
     @model_validator(mode="after")

@@ -658,7 +658,7 @@ CAN_SEND_RECEIVE = [
     ("blocked-country", "bob", True, False),
     ("class-not-admitted", "bob", True, False),
     ("treasury", "treasury", True, True),
-    ("treasury-address-frozen", "treasury", True, True),  # spec: the treasury always can (codes 4/5 still apply)
+    ("treasury-address-frozen", "treasury", False, False),  # as for any wallet: transfers fail with codes 4/5
 ]
 
 
