@@ -14,7 +14,7 @@ from web3.types import TxReceipt
 from hktoken.chain.connection import Chain
 from hktoken.contracts.base import ContractWrapper
 from hktoken.errors import SpecError
-from hktoken.models.common import to_address
+from hktoken.models.common import spec_error, to_address
 from hktoken.models.investor import Investor, InvestorClass, InvestorProfile, investor_id_bytes, investor_id_text
 
 
@@ -22,9 +22,7 @@ def _investors(investors: Sequence[Investor | dict[str, object]]) -> list[Invest
     try:
         return [i if isinstance(i, Investor) else Investor.model_validate(i) for i in investors]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SpecError(f"invalid investor: {where}: {first['msg']}", fix="correct the investor data") from exc
+        raise spec_error(exc, "investor", fix="correct the investor data") from exc
 
 
 def _future(chain: Chain, when: datetime, what: str) -> int:

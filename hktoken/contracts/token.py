@@ -21,7 +21,7 @@ from hktoken.chain.connection import Chain
 from hktoken.contracts.base import ContractWrapper
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.errors import SpecError
-from hktoken.models.common import chain_time, to_address
+from hktoken.models.common import chain_time, spec_error, to_address
 from hktoken.models.investor import InvestorClass, investor_id_bytes
 from hktoken.models.rules import ComplianceRules
 from hktoken.restrictions import Restriction, message_for
@@ -387,8 +387,7 @@ class RWAToken(ContractWrapper):
         try:
             wanted = rules if isinstance(rules, ComplianceRules) else ComplianceRules.model_validate(rules)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            raise SpecError(f"invalid rules: {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+            raise spec_error(exc, "rules") from exc
         current = self.rules()
         amounts = _rule_amounts(wanted, self.decimals)  # validated before the first transaction goes out
         supply = int(self._call("totalSupply"))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from eth_typing import ChecksumAddress
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ValidationError
 from web3 import Web3
 
 from hktoken.errors import SpecError
@@ -38,6 +38,13 @@ def chain_time(timestamp: int) -> datetime:
         return datetime.fromtimestamp(timestamp, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return _LATEST
+
+
+def spec_error(exc: ValidationError, what: str, *, fix: str | None = None) -> SpecError:
+    """One line for the first problem pydantic found: ``invalid <what>: <field>: <message>``."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return SpecError(f"invalid {what}: {where}: {first['msg']}", fix=fix)
 
 
 def _validate_address(value: str) -> str:
