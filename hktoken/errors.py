@@ -95,11 +95,15 @@ class TransferRestricted(TransactionReverted):
         )
 
 
+def connection_failure(exc: Exception) -> str:
+    """``ConnectionError`` -> ``"connection error"``, ``ReadTimeout`` -> ``"readtimeout"``: the kind, not the dump."""
+    return type(exc).__name__.replace("Error", " error").strip().lower()
+
+
 def node_unreachable(rpc_url: str, exc: Exception) -> ChainError:
     """The error for a node that stopped answering mid-way."""
-    reason = type(exc).__name__.replace("Error", " error").strip().lower()
     return ChainError(
-        f"the JSON-RPC node at {rpc_url} did not answer ({reason})",
+        f"the JSON-RPC node at {rpc_url} did not answer ({connection_failure(exc)})",
         fix="check that the node is running and reachable, then retry",
     )
 

@@ -13,7 +13,7 @@ from web3.exceptions import Web3Exception, Web3RPCError
 from hktoken.artifacts import BUILD_INFO, ArtifactStore
 from hktoken.chain.revert import RevertDecoder
 from hktoken.chain.sender import TransactionSender
-from hktoken.errors import ChainError, SpecError, rpc_error_message
+from hktoken.errors import ChainError, SpecError, connection_failure, node_unreachable, rpc_error_message
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 _CONNECT_FIX = "check the URL and that the node is running (`hktoken node` starts a local one)"
@@ -41,7 +41,7 @@ class Chain:
         try:
             response = self.w3.provider.make_request(method, params or [])  # type: ignore[arg-type]
         except requests.RequestException as exc:
-            raise ChainError(f"the node at {self.rpc_url} stopped answering ({exc})", fix=_CONNECT_FIX) from exc
+            raise node_unreachable(self.rpc_url, exc) from exc
         except Web3RPCError as exc:
             raise ChainError(f"{method} failed: {rpc_error_message(exc)}") from exc
         if "error" in response:
@@ -105,8 +105,9 @@ def connect(
     try:
         chain_id = int(w3.eth.chain_id)
     except requests.RequestException as exc:
-        reason = type(exc).__name__.replace("Error", " error").strip().lower()
-        raise ChainError(f"cannot reach the JSON-RPC node at {rpc_url} ({reason})", fix=_CONNECT_FIX) from exc
+        raise ChainError(
+            f"cannot reach the JSON-RPC node at {rpc_url} ({connection_failure(exc)})", fix=_CONNECT_FIX
+        ) from exc
     except Web3RPCError as exc:
         raise ChainError(
             f"{rpc_url} did not answer like an EVM JSON-RPC node ({rpc_error_message(exc)})", fix=_CONNECT_FIX

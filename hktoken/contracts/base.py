@@ -4,6 +4,8 @@ sender, calling views with decoded errors, reading events, and AccessControl rol
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from functools import cached_property
 from typing import Any, ClassVar, Self
 
 import requests
@@ -20,6 +22,7 @@ from web3.types import EventData, TxReceipt
 from hktoken.chain.connection import Chain
 from hktoken.errors import ChainError, SpecError, node_unreachable
 from hktoken.models.common import to_address
+from hktoken.units import Amount, from_base_units, to_base_units
 
 DEFAULT_ADMIN_ROLE = "DEFAULT_ADMIN_ROLE"
 
@@ -152,3 +155,61 @@ class ContractWrapper:
             for account in accounts:
                 if not self.has_role(role, account):
                     self.grant_role(signer, role, account)
+
+
+class ERC20Wrapper(ContractWrapper):
+    """The ERC-20 surface shared by every token wrapper: ``Decimal`` token units outside, base units inside."""
+
+    @cached_property
+    def decimals(self) -> int:
+        """Token precision (read once)."""
+        return int(self._call("decimals"))
+
+    @cached_property
+    def name(self) -> str:
+        """ERC-20 name."""
+        return str(self._call("name"))
+
+    @cached_property
+    def symbol(self) -> str:
+        """ERC-20 symbol."""
+        return str(self._call("symbol"))
+
+    def to_units(self, amount: Amount, *, what: str = "amount") -> int:
+        """Token units -> base units, refusing excess precision (wrong decimals)."""
+        return to_base_units(amount, self.decimals, what=what)
+
+    def from_units(self, value: int) -> Decimal:
+        """Base units -> token units."""
+        return from_base_units(value, self.decimals)
+
+    def balance_of(self, account: str) -> Decimal:
+        """Balance in token units."""
+        return self.from_units(self.raw_balance_of(account))
+
+    def raw_balance_of(self, account: str) -> int:
+        """Balance in base units."""
+        return int(self._call("balanceOf", to_address(account)))
+
+    def total_supply(self) -> Decimal:
+        """Total supply in token units."""
+        return self.from_units(self._call("totalSupply"))
+
+    def allowance(self, owner: str, spender: str) -> Decimal:
+        """ERC-20 allowance in token units."""
+        return self.from_units(self._call("allowance", to_address(owner), to_address(spender)))
+
+    def transfer(self, signer: LocalAccount, to: str, amount: Amount) -> TxReceipt:
+        """ERC-20 transfer; a refusal raises the decoded error (TransferRestricted for a security) and sends nothing."""
+        return self._transact(signer, "transfer", to_address(to, what="recipient"), self.to_units(amount))
+
+    def approve(self, signer: LocalAccount, spender: str, amount: Amount) -> TxReceipt:
+        """ERC-20 approve."""
+        return self._transact(signer, "approve", to_address(spender, what="spender"), self.to_units(amount))
+
+    def transfer_from(self, signer: LocalAccount, owner: str, to: str, amount: Amount) -> TxReceipt:
+        """ERC-20 transferFrom by an approved spender."""
+        return self._transact(
+            signer, "transferFrom", to_address(owner, what="owner"), to_address(to, what="recipient"),
+            self.to_units(amount),
+        )  # fmt: skip

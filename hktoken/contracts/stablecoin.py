@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Self
 
 from eth_account.signers.local import LocalAccount
 from web3.types import TxReceipt
 
 from hktoken.chain.connection import Chain
-from hktoken.contracts.base import ContractWrapper
+from hktoken.contracts.base import ERC20Wrapper
 from hktoken.models.common import to_address
-from hktoken.units import Amount, from_base_units, to_base_units
-
-DECIMALS = 6
+from hktoken.units import Amount
 
 
-class HKDStablecoin(ContractWrapper):
-    """Money, not a security: not KYC-gated, but with an issuer, a blocklist and a pause."""
+class HKDStablecoin(ERC20Wrapper):
+    """Money, not a security (6 decimals): not KYC-gated, but with an issuer, a blocklist and a pause."""
 
     artifact_name = "HKDStablecoin"
     roles = ("ISSUER_ROLE", "COMPLIANCE_ROLE", "PAUSER_ROLE")
@@ -29,18 +26,6 @@ class HKDStablecoin(ContractWrapper):
         coin._grant_roles(admin, {role: [admin.address] for role in cls.roles})
         return coin
 
-    def to_units(self, amount: Amount) -> int:
-        """HKD -> base units (6 decimals)."""
-        return to_base_units(amount, DECIMALS)
-
-    def balance_of(self, account: str) -> Decimal:
-        """Balance in HKD."""
-        return from_base_units(int(self._call("balanceOf", to_address(account))), DECIMALS)
-
-    def total_supply(self) -> Decimal:
-        """Total supply in HKD."""
-        return from_base_units(int(self._call("totalSupply")), DECIMALS)
-
     def mint(self, signer: LocalAccount, to: str, amount: Amount) -> TxReceipt:
         """Issue HKD against reserves (ISSUER_ROLE)."""
         return self._transact(signer, "mint", to_address(to, what="recipient"), self.to_units(amount))
@@ -48,14 +33,6 @@ class HKDStablecoin(ContractWrapper):
     def burn(self, signer: LocalAccount, amount: Amount) -> TxReceipt:
         """Burn from the issuer's own balance on redemption (ISSUER_ROLE)."""
         return self._transact(signer, "burn", self.to_units(amount))
-
-    def transfer(self, signer: LocalAccount, to: str, amount: Amount) -> TxReceipt:
-        """ERC-20 transfer."""
-        return self._transact(signer, "transfer", to_address(to, what="recipient"), self.to_units(amount))
-
-    def approve(self, signer: LocalAccount, spender: str, amount: Amount) -> TxReceipt:
-        """ERC-20 approve."""
-        return self._transact(signer, "approve", to_address(spender, what="spender"), self.to_units(amount))
 
     def block(self, signer: LocalAccount, account: str) -> TxReceipt:
         """Block an address from sending and receiving (COMPLIANCE_ROLE)."""

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cached_property
 from typing import Any, Self
 
 from eth_account.signers.local import LocalAccount
@@ -18,14 +17,14 @@ from pydantic import ValidationError
 from web3.types import TxReceipt
 
 from hktoken.chain.connection import Chain
-from hktoken.contracts.base import ContractWrapper
+from hktoken.contracts.base import ERC20Wrapper
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.errors import SpecError
 from hktoken.models.common import chain_time, spec_error, to_address
 from hktoken.models.investor import InvestorClass, investor_id_bytes
 from hktoken.models.rules import ComplianceRules
 from hktoken.restrictions import Restriction, message_for
-from hktoken.units import Amount, from_base_units, to_base_units
+from hktoken.units import Amount, to_base_units
 
 UINT128_MAX = 2**128 - 1
 UINT64_MAX = 2**64 - 1
@@ -101,7 +100,7 @@ def _rule_amounts(rules: ComplianceRules, decimals: int) -> dict[str, int]:
     return amounts
 
 
-class RWAToken(ContractWrapper):
+class RWAToken(ERC20Wrapper):
     """A KYC-gated ERC-20 whose every balance change passes the registry and the token's rules."""
 
     artifact_name = "RWAToken"
@@ -160,44 +159,7 @@ class RWAToken(ContractWrapper):
             if borrowed:
                 self.revoke_role(admin, "COMPLIANCE_ROLE", admin.address)
 
-    # --- metadata and units --------------------------------------------------------------------------
-
-    @cached_property
-    def decimals(self) -> int:
-        """Token precision (read once)."""
-        return int(self._call("decimals"))
-
-    @cached_property
-    def name(self) -> str:
-        """ERC-20 name."""
-        return str(self._call("name"))
-
-    @cached_property
-    def symbol(self) -> str:
-        """ERC-20 symbol."""
-        return str(self._call("symbol"))
-
-    def to_units(self, amount: Amount, *, what: str = "amount") -> int:
-        """Token units -> base units, refusing excess precision (wrong decimals)."""
-        return to_base_units(amount, self.decimals, what=what)
-
-    def from_units(self, value: int) -> Decimal:
-        """Base units -> token units."""
-        return from_base_units(value, self.decimals)
-
     # --- balances -----------------------------------------------------------------------------------
-
-    def balance_of(self, account: str) -> Decimal:
-        """Balance in token units."""
-        return self.from_units(self._call("balanceOf", to_address(account)))
-
-    def raw_balance_of(self, account: str) -> int:
-        """Balance in base units."""
-        return int(self._call("balanceOf", to_address(account)))
-
-    def total_supply(self) -> Decimal:
-        """Total supply in token units."""
-        return self.from_units(self._call("totalSupply"))
 
     def holder_count(self) -> int:
         """Investors (not wallets) holding a non-zero balance."""
@@ -207,26 +169,7 @@ class RWAToken(ContractWrapper):
         """An investor's balance summed over all its wallets."""
         return self.from_units(self._call("investorBalance", investor_id_bytes(investor_id)))
 
-    def allowance(self, owner: str, spender: str) -> Decimal:
-        """ERC-20 allowance in token units."""
-        return self.from_units(self._call("allowance", to_address(owner), to_address(spender)))
-
     # --- holder operations --------------------------------------------------------------------------
-
-    def transfer(self, signer: LocalAccount, to: str, amount: Amount) -> TxReceipt:
-        """ERC-20 transfer; a refusal raises TransferRestricted(code, reason) and sends nothing."""
-        return self._transact(signer, "transfer", to_address(to, what="recipient"), self.to_units(amount))
-
-    def approve(self, signer: LocalAccount, spender: str, amount: Amount) -> TxReceipt:
-        """ERC-20 approve."""
-        return self._transact(signer, "approve", to_address(spender, what="spender"), self.to_units(amount))
-
-    def transfer_from(self, signer: LocalAccount, owner: str, to: str, amount: Amount) -> TxReceipt:
-        """ERC-20 transferFrom by an approved spender."""
-        return self._transact(
-            signer, "transferFrom", to_address(owner, what="owner"), to_address(to, what="recipient"),
-            self.to_units(amount),
-        )  # fmt: skip
 
     def batch_transfer(self, signer: LocalAccount, transfers: Sequence[tuple[str, Amount]]) -> TxReceipt:
         """Several transfers from the signer, all or nothing (ERC-3643 batchTransfer)."""
