@@ -1,4 +1,6 @@
-"""ERC-1404 restriction codes of hktoken's RWAToken, mirrored from contracts/compliance/RestrictionCodes.sol.
+"""ERC-1404 restriction codes of hktoken's compliance core, mirrored from contracts/compliance/RestrictionCodes.sol.
+
+Codes 0-63 belong to the core; an asset token reports its own rules with codes 64 and above.
 
 The test suite checks every entry against the deployed contract's ``messageForTransferRestriction``,
 so the two tables cannot drift apart.
@@ -27,6 +29,9 @@ class Restriction(IntEnum):
     BELOW_MINIMUM_TRANSFER = 12
     NOT_DENOMINATION_MULTIPLE = 13
     SUPPLY_CAP_EXCEEDED = 14
+    SENDER_KYC_EXPIRED = 15
+    RECIPIENT_KYC_EXPIRED = 16
+    SPENDER_FROZEN = 17
 
 
 MESSAGES: dict[int, str] = {
@@ -45,6 +50,9 @@ MESSAGES: dict[int, str] = {
     Restriction.BELOW_MINIMUM_TRANSFER: "amount below minimum transfer",
     Restriction.NOT_DENOMINATION_MULTIPLE: "amount not a multiple of the denomination",
     Restriction.SUPPLY_CAP_EXCEEDED: "supply cap exceeded",
+    Restriction.SENDER_KYC_EXPIRED: "sender KYC expired",
+    Restriction.RECIPIENT_KYC_EXPIRED: "recipient KYC expired",
+    Restriction.SPENDER_FROZEN: "spender address frozen",
 }
 
 UNKNOWN_MESSAGE = "unknown restriction code"

@@ -3,35 +3,44 @@ pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IInvestorRegistry} from "../interfaces/IInvestorRegistry.sol";
+import {ArrayLengthMismatch, ZeroAddress} from "./Errors.sol";
 
 /// @title hktoken investor registry
-/// @notice One KYC registry shared by many tokens. Each investor has a master profile; every wallet holds a
-/// copy of it so that a token transfer reads exactly ONE registry slot per wallet.
-/// @dev Every change to an investor writes the master record and propagates it to each of the investor's
-/// wallets (a loop bounded by `MAX_WALLETS_PER_INVESTOR`). A wallet is bound to one investor forever: a removed
-/// wallet keeps its key (so tokens keep accounting it to the right investor), is marked revoked and can never be
-/// registered again.
+/// @notice One KYC registry shared by many tokens. Every wallet holds a one-slot copy of its investor's profile, so
+/// a token transfer reads exactly ONE registry slot per wallet.
+/// @dev ONBOARDING IS A STORAGE DECISION: registering an investor writes three fresh slots, the fewest that keep
+/// the full investor model (docs/contracts-spec.md, "Registry layout"):
+///   1. `_walletProfiles[wallet]`: the profile copy a transfer reads. The primary (first) wallet's copy is also the
+///      investor's master record: every change is written there and propagated to the other wallets.
+///   2. `_records[id]`: primary wallet, key and wallet count packed in one word (id -> investor).
+///   3. `_idOfKey[key]`: key -> id, for `investorOf` and recovery's same-investor check.
+/// Further wallets take one list slot each (`_otherWallets`). A wallet is bound to one investor forever: a removed
+/// wallet is retired (never verified, never registrable again) but keeps its key and its place in the list, so a
+/// token still counts its balance toward its investor. The list, retired wallets included, is bounded by
+/// `MAX_WALLETS_PER_INVESTOR`, which bounds every propagation loop and every balance sum.
 contract InvestorRegistry is IInvestorRegistry, AccessControl {
     /// @notice Role allowed to register and maintain investors.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
 
-    /// @notice Maximum number of current wallets per investor (bounds every propagation loop).
+    /// @notice Maximum number of wallets an investor can ever have, retired ones included.
     uint256 public constant MAX_WALLETS_PER_INVESTOR = 16;
 
     uint8 private constant _RETAIL = 1;
     uint8 private constant _INSTITUTIONAL = 3;
     uint16 private constant _MAX_COUNTRY = 999;
 
-    /// @dev Master record per investor id.
-    mapping(bytes32 id => Profile) private _investors;
-    /// @dev Copy of the master record per wallet: the one slot a token reads per wallet.
+    /// @dev Investor id -> its primary wallet, key and number of wallets ever linked (one slot).
+    struct InvestorRecord {
+        address primaryWallet;
+        uint48 key;
+        uint8 walletCount;
+    }
+
+    mapping(bytes32 id => InvestorRecord) private _records;
     mapping(address wallet => Profile) private _walletProfiles;
-    /// @dev Investor id of each compact key.
     mapping(uint48 key => bytes32 id) private _idOfKey;
-    /// @dev Current (not removed) wallets of each investor.
-    mapping(bytes32 id => address[]) private _wallets;
-    /// @dev Wallets that were removed and can never be registered again.
-    mapping(address wallet => bool) private _retired;
+    /// @dev Wallets 1 .. walletCount - 1 of each investor (wallet 0 is the primary, in the record).
+    mapping(bytes32 id => mapping(uint256 index => address wallet)) private _otherWallets;
     /// @dev Last compact key assigned (keys start at 1 and are never reused).
     uint48 private _lastKey;
 
@@ -190,19 +199,20 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
     /// @inheritdoc IInvestorRegistry
     function isVerified(address wallet) external view returns (bool) {
         Profile storage p = _walletProfiles[wallet];
-        return p.key != 0 && !p.revoked && p.kycExpiry > block.timestamp;
+        return p.key != 0 && !p.revoked && !p.retired && p.kycExpiry > block.timestamp;
     }
 
     /// @inheritdoc IInvestorRegistry
     function contains(address wallet) external view returns (bool) {
-        return _walletProfiles[wallet].key != 0 && !_retired[wallet];
+        Profile storage p = _walletProfiles[wallet];
+        return p.key != 0 && !p.retired;
     }
 
     /// @notice Whether `wallet` was removed (retired forever).
     /// @param wallet The wallet.
     /// @return True if retired.
     function isRetired(address wallet) external view returns (bool) {
-        return _retired[wallet];
+        return _walletProfiles[wallet].retired;
     }
 
     /// @inheritdoc IInvestorRegistry
@@ -228,7 +238,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
 
     /// @inheritdoc IInvestorRegistry
     function packedProfilesOf(address a, address b) external view returns (uint256 pa, uint256 pb) {
-        // The struct occupies exactly one slot; returning the raw words avoids ABI-encoding 2 x 6 fields.
+        // The struct occupies exactly one slot; returning the raw words avoids ABI-encoding 2 x 8 fields.
         // Hot path of every token transfer: the mapping slots are computed directly.
         assembly ("memory-safe") {
             mstore(0x20, _walletProfiles.slot)
@@ -240,18 +250,42 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
     }
 
     /// @inheritdoc IInvestorRegistry
-    function investor(bytes32 id) external view returns (Profile memory) {
-        return _investors[id];
+    function investor(bytes32 id) external view returns (Profile memory p) {
+        address primary = _records[id].primaryWallet;
+        if (primary == address(0)) return p;
+        p = _walletProfiles[primary];
+        p.retired = false;
+        p.primary = false;
+    }
+
+    /// @notice The number of wallets ever linked to an investor, retired ones included.
+    /// @param id The investor id.
+    /// @return The count (0 if not registered).
+    function walletCount(bytes32 id) external view returns (uint256) {
+        return _records[id].walletCount;
     }
 
     /// @inheritdoc IInvestorRegistry
-    function walletsOf(bytes32 id) external view returns (address[] memory) {
-        return _wallets[id];
+    function walletsOf(bytes32 id) external view returns (address[] memory wallets) {
+        address[] memory all = _allWallets(id);
+        uint256 current;
+        for (uint256 i; i < all.length; ++i) {
+            if (!_walletProfiles[all[i]].retired) all[current++] = all[i];
+        }
+        assembly ("memory-safe") {
+            mstore(all, current) // shrink in place: `current` <= the allocated length
+        }
+        return all;
     }
 
     /// @inheritdoc IInvestorRegistry
     function walletsOfKey(uint48 key) external view returns (address[] memory) {
-        return _wallets[_idOfKey[key]];
+        return _allWallets(_idOfKey[key]);
+    }
+
+    /// @inheritdoc IInvestorRegistry
+    function primaryWalletOfKey(uint48 key) external view returns (address) {
+        return _records[_idOfKey[key]].primaryWallet;
     }
 
     /// @inheritdoc IInvestorRegistry
@@ -283,7 +317,7 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
         bool omnibus
     ) private {
         if (id == bytes32(0)) revert InvalidInvestorId();
-        if (_investors[id].key != 0) revert InvestorAlreadyRegistered(id);
+        if (_records[id].walletCount != 0) revert InvestorAlreadyRegistered(id);
         _checkNewWallet(wallet);
         _checkCountryAndClass(country, investorClass);
         _checkExpiry(kycExpiry);
@@ -293,103 +327,116 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
             // A uint48 counter cannot realistically overflow (2^48 registrations).
             key = ++_lastKey;
         }
-        Profile memory p = Profile({
+        _records[id] = InvestorRecord({primaryWallet: wallet, key: key, walletCount: 1});
+        _idOfKey[key] = id;
+        _walletProfiles[wallet] = Profile({
             key: key,
             kycExpiry: kycExpiry,
             country: country,
             investorClass: investorClass,
             revoked: false,
-            omnibus: omnibus
+            omnibus: omnibus,
+            retired: false,
+            primary: true
         });
-        _investors[id] = p;
-        _idOfKey[key] = id;
-        _walletProfiles[wallet] = p;
-        _wallets[id].push(wallet);
-        emit InvestorRegistered(id, key, country, investorClass, kycExpiry, omnibus);
-        emit WalletAdded(id, wallet);
+        emit InvestorRegistered(id, wallet, key, country, investorClass, kycExpiry, omnibus);
     }
 
     function _addWallet(bytes32 id, address wallet) private {
-        Profile memory p = _requireInvestor(id);
+        InvestorRecord memory r = _requireInvestor(id);
         _checkNewWallet(wallet);
-        address[] storage list = _wallets[id];
-        if (list.length >= MAX_WALLETS_PER_INVESTOR) revert TooManyWallets(id);
+        if (r.walletCount >= MAX_WALLETS_PER_INVESTOR) revert TooManyWallets(id);
+        Profile memory p = _walletProfiles[r.primaryWallet];
+        p.retired = false;
+        p.primary = false;
         _walletProfiles[wallet] = p;
-        list.push(wallet);
+        _otherWallets[id][r.walletCount] = wallet;
+        unchecked {
+            // walletCount < MAX_WALLETS_PER_INVESTOR checked above.
+            _records[id].walletCount = r.walletCount + 1;
+        }
         emit WalletAdded(id, wallet);
     }
 
     function _removeWallet(address wallet) private {
-        Profile storage wp = _walletProfiles[wallet];
-        uint48 key = wp.key;
+        Profile storage p = _walletProfiles[wallet];
+        uint48 key = p.key;
         if (key == 0) revert WalletNotRegistered(wallet);
-        if (_retired[wallet]) revert WalletRetired(wallet);
-        bytes32 id = _idOfKey[key];
-
-        // Keep the key (tokens still account the wallet to its investor); mark the copy revoked.
-        wp.revoked = true;
-        _retired[wallet] = true;
-
-        address[] storage list = _wallets[id];
-        uint256 n = list.length; // <= MAX_WALLETS_PER_INVESTOR
-        for (uint256 i; i < n; ++i) {
-            if (list[i] == wallet) {
-                unchecked {
-                    // n >= 1 because the wallet is in the list.
-                    list[i] = list[n - 1];
-                }
-                list.pop();
-                break;
-            }
-        }
-        emit WalletRemoved(id, wallet);
+        if (p.retired) revert WalletRetired(wallet);
+        p.retired = true; // keeps its key and list place: tokens still account its balance to its investor
+        emit WalletRemoved(_idOfKey[key], wallet);
     }
 
     function _updateInvestor(bytes32 id, uint16 country, uint8 investorClass, bool omnibus) private {
-        Profile memory p = _requireInvestor(id);
         _checkCountryAndClass(country, investorClass);
+        (InvestorRecord memory r, Profile memory p) = _master(id);
         p.country = country;
         p.investorClass = investorClass;
         p.omnibus = omnibus;
-        _store(id, p);
+        _propagate(id, r, p);
         emit InvestorUpdated(id, country, investorClass, omnibus);
     }
 
     function _renewKyc(bytes32 id, uint64 kycExpiry) private {
-        Profile memory p = _requireInvestor(id);
+        (InvestorRecord memory r, Profile memory p) = _master(id);
         _checkExpiry(kycExpiry);
         p.kycExpiry = kycExpiry;
-        _store(id, p);
+        _propagate(id, r, p);
         emit KycRenewed(id, kycExpiry);
     }
 
     function _setRevoked(bytes32 id, bool revoked) private {
-        Profile memory p = _requireInvestor(id);
+        (InvestorRecord memory r, Profile memory p) = _master(id);
         p.revoked = revoked;
-        _store(id, p);
+        _propagate(id, r, p);
         if (revoked) emit InvestorRevoked(id);
         else emit InvestorReinstated(id);
     }
 
-    /// @dev Writes the master record and propagates it to every current wallet (<= 16).
-    function _store(bytes32 id, Profile memory p) private {
-        _investors[id] = p;
-        address[] storage list = _wallets[id];
-        uint256 n = list.length;
-        for (uint256 i; i < n; ++i) {
-            _walletProfiles[list[i]] = p;
+    /// @dev Writes the investor fields of `p` to every wallet's copy (<= 16), keeping each wallet's own flags.
+    function _propagate(bytes32 id, InvestorRecord memory r, Profile memory p) private {
+        _writeCopy(r.primaryWallet, p);
+        uint256 n = r.walletCount;
+        for (uint256 i = 1; i < n; ++i) {
+            _writeCopy(_otherWallets[id][i], p);
         }
     }
 
-    function _requireInvestor(bytes32 id) private view returns (Profile memory p) {
-        p = _investors[id];
-        if (p.key == 0) revert InvestorNotRegistered(id);
+    function _writeCopy(address wallet, Profile memory p) private {
+        Profile storage copy = _walletProfiles[wallet];
+        copy.kycExpiry = p.kycExpiry;
+        copy.country = p.country;
+        copy.investorClass = p.investorClass;
+        copy.revoked = p.revoked;
+        copy.omnibus = p.omnibus;
+    }
+
+    function _master(bytes32 id) private view returns (InvestorRecord memory r, Profile memory p) {
+        r = _requireInvestor(id);
+        p = _walletProfiles[r.primaryWallet];
+    }
+
+    function _allWallets(bytes32 id) private view returns (address[] memory wallets) {
+        InvestorRecord memory r = _records[id];
+        uint256 n = r.walletCount;
+        wallets = new address[](n);
+        if (n == 0) return wallets;
+        wallets[0] = r.primaryWallet;
+        for (uint256 i = 1; i < n; ++i) {
+            wallets[i] = _otherWallets[id][i];
+        }
+    }
+
+    function _requireInvestor(bytes32 id) private view returns (InvestorRecord memory r) {
+        r = _records[id];
+        if (r.walletCount == 0) revert InvestorNotRegistered(id);
     }
 
     function _checkNewWallet(address wallet) private view {
         if (wallet == address(0)) revert ZeroAddress();
-        if (_retired[wallet]) revert WalletRetired(wallet);
-        if (_walletProfiles[wallet].key != 0) revert WalletAlreadyRegistered(wallet);
+        Profile storage p = _walletProfiles[wallet];
+        if (p.retired) revert WalletRetired(wallet);
+        if (p.key != 0) revert WalletAlreadyRegistered(wallet);
     }
 
     function _checkCountryAndClass(uint16 country, uint8 investorClass) private pure {

@@ -2,7 +2,10 @@
 pragma solidity 0.8.30;
 
 /// @title ERC-1404 restriction codes of hktoken
-/// @notice One table for every token: checks are evaluated in code order and the first failure is reported.
+/// @notice One table for every token. Codes 0-63 belong to the compliance core; an asset token reports its own
+/// rules with codes 64-255 (`ASSET_CODES_START`) through `_assetRestrictionCode` / `_assetRestrictionMessage`.
+/// @dev Codes are stable: new core codes are appended, never renumbered. The order in which checks run is listed
+/// in docs/contracts-spec.md; the first failing check is reported.
 library RestrictionCodes {
     uint8 internal constant SUCCESS = 0;
     uint8 internal constant PAUSED = 1;
@@ -19,8 +22,14 @@ library RestrictionCodes {
     uint8 internal constant BELOW_MINIMUM_TRANSFER = 12;
     uint8 internal constant NOT_DENOMINATION_MULTIPLE = 13;
     uint8 internal constant SUPPLY_CAP_EXCEEDED = 14;
+    uint8 internal constant SENDER_KYC_EXPIRED = 15;
+    uint8 internal constant RECIPIENT_KYC_EXPIRED = 16;
+    uint8 internal constant SPENDER_FROZEN = 17;
 
-    /// @notice Human-readable message of a restriction code.
+    /// @notice First code an asset token may use for its own rules.
+    uint8 internal constant ASSET_CODES_START = 64;
+
+    /// @notice Human-readable message of a core restriction code.
     /// @param code The restriction code.
     /// @return The message; "unknown restriction code" for codes outside the table.
     function message(uint8 code) internal pure returns (string memory) {
@@ -39,6 +48,9 @@ library RestrictionCodes {
         if (code == BELOW_MINIMUM_TRANSFER) return "amount below minimum transfer";
         if (code == NOT_DENOMINATION_MULTIPLE) return "amount not a multiple of the denomination";
         if (code == SUPPLY_CAP_EXCEEDED) return "supply cap exceeded";
+        if (code == SENDER_KYC_EXPIRED) return "sender KYC expired";
+        if (code == RECIPIENT_KYC_EXPIRED) return "recipient KYC expired";
+        if (code == SPENDER_FROZEN) return "spender address frozen";
         return "unknown restriction code";
     }
 }

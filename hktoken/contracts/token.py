@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from web3.types import TxReceipt
 
 from hktoken.chain.connection import Chain
-from hktoken.contracts.base import ERC20Wrapper
+from hktoken.contracts.base import ERC20Wrapper, deploy_contract
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.errors import SpecError
 from hktoken.models.common import chain_time, spec_error, to_address
@@ -119,11 +119,14 @@ class RWAToken(ERC20Wrapper):
         treasury: str | None = None,
         roles: TokenRoles = TokenRoles(),
         rules: ComplianceRules | None = None,
+        admin_module: str | None = None,
     ) -> Self:
         """Deploy a token, grant its duties (to ``admin`` unless ``roles`` names others) and set its rules.
 
         The treasury (default: ``admin``) is the issuer's wallet: exempt from KYC, and the one place a holder
-        who lost eligibility can always send its tokens back to.
+        who lost eligibility can always send its tokens back to. ``admin_module`` is the shared
+        ``RWATokenAdmin`` module that runs the token's cold administration; one is deployed when none is given
+        (deploy it once with :meth:`deploy_admin_module` and share it between tokens).
         """
         if not 0 <= decimals <= 36:
             raise SpecError(f"decimals {decimals} is out of range", fix="use 0 to 36 (18 is the ERC-20 norm)")
@@ -139,11 +142,20 @@ class RWAToken(ERC20Wrapper):
             "COMPLIANCE_ROLE": [to_address(a, what="compliance admin") for a in roles.compliance_admins]
             or [admin.address],
         }
-        token = cls._deploy(chain, admin, name, symbol, decimals, registry_address, admin.address, treasury_address)
+        module = to_address(admin_module, what="admin module") if admin_module else None
+        module = module or cls.deploy_admin_module(chain, admin)
+        token = cls._deploy(
+            chain, admin, name, symbol, decimals, registry_address, admin.address, treasury_address, module
+        )
         token._grant_roles(admin, grants)
         if rules is not None:
             token._apply_rules_as_admin(admin, rules, named_compliance_admins=bool(roles.compliance_admins))
         return token
+
+    @staticmethod
+    def deploy_admin_module(chain: Chain, signer: LocalAccount) -> ChecksumAddress:
+        """Deploy the ``RWATokenAdmin`` module that any number of tokens can share."""
+        return to_address(deploy_contract(chain, signer, "RWATokenAdmin").address)
 
     def _apply_rules_as_admin(
         self, admin: LocalAccount, rules: ComplianceRules, *, named_compliance_admins: bool
@@ -160,6 +172,10 @@ class RWAToken(ERC20Wrapper):
                 self.revoke_role(admin, "COMPLIANCE_ROLE", admin.address)
 
     # --- balances -----------------------------------------------------------------------------------
+
+    def admin_module(self) -> ChecksumAddress:
+        """The shared ``RWATokenAdmin`` module this token runs its cold administration in."""
+        return to_address(self._call("adminModule"))
 
     def holder_count(self) -> int:
         """Investors (not wallets) holding a non-zero balance."""

@@ -107,11 +107,14 @@ class InvestorProfile(BaseModel):
     kyc_expiry: datetime
     revoked: bool
     omnibus: bool
+    retired: bool = False
+    primary: bool = False
 
     @classmethod
-    def from_chain(cls, investor_id: bytes, raw: tuple[int, int, int, int, bool, bool]) -> InvestorProfile:
-        """Build from the registry's Profile tuple (key, kycExpiry, country, investorClass, revoked, omnibus)."""
-        key, expiry, country, klass, revoked, omnibus = raw
+    def from_chain(cls, investor_id: bytes, raw: tuple[int, int, int, int, bool, bool, bool, bool]) -> InvestorProfile:
+        """Build from the registry's Profile tuple (key, kycExpiry, country, investorClass, revoked, omnibus,
+        retired, primary); the last two are per wallet and false on an investor's record."""
+        key, expiry, country, klass, revoked, omnibus, retired, primary = raw
         return cls(
             investor_id=investor_id_text(investor_id) if key else "",
             key=key,
@@ -120,4 +123,6 @@ class InvestorProfile(BaseModel):
             kyc_expiry=chain_time(expiry),
             revoked=revoked,
             omnibus=omnibus,
+            retired=retired,
+            primary=primary,
         )

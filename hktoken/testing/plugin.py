@@ -178,8 +178,10 @@ def kyc(chain: Chain, accounts: list[LocalAccount], investor_registry: InvestorR
 def rwa_token_factory(
     chain: Chain, accounts: list[LocalAccount], investor_registry: InvestorRegistry
 ) -> Callable[..., RWAToken]:
-    """Deploy RWATokens on ``investor_registry``; every duty and the treasury belong to ``accounts[0]``."""
+    """Deploy RWATokens on ``investor_registry``; every duty and the treasury belong to ``accounts[0]``. The tokens
+    of a module share one administration module, deployed with the fixture (so outside any test's snapshot)."""
     serial = itertools.count(1)
+    shared_module = RWAToken.deploy_admin_module(chain, accounts[0])
 
     def deploy(
         *,
@@ -190,6 +192,7 @@ def rwa_token_factory(
         **kwargs: Any,
     ) -> RWAToken:
         n = next(serial)
+        kwargs.setdefault("admin_module", shared_module)
         return RWAToken.deploy(
             chain,
             accounts[0],

@@ -136,7 +136,6 @@ def token_state(token: RWAToken, addresses: Iterable[str]) -> dict[str, Any]:
         (token.address, "holderCount", [], [], ["uint32"]),
         (token.address, "paused", [], [], ["bool"]),
         (token.address, "treasury", [], [], ["address"]),
-        (token.address, "walletsWithFreezeState", [], [], ["uint256"]),
         (
             token.address,
             "rules",
@@ -155,8 +154,7 @@ def token_state(token: RWAToken, addresses: Iterable[str]) -> dict[str, Any]:
         "holders": values[n + 1],
         "paused": values[n + 2],
         "treasury": values[n + 3],
-        "freeze_state_wallets": values[n + 4],
-        "rules": values[n + 5],
+        "rules": values[n + 4],
     }
 
 

@@ -233,11 +233,11 @@ def _burn_op(mx: Mx, path: str, holder: LocalAccount) -> Op:
 # --------------------------------------------------------------------------------------------- the table
 
 TRANSFER_SENDER = {
-    "unverified": 2, "expired": 2, "revoked": 2, "frozen": 4, "partly_frozen": 6, "wrong_country": OK,
+    "unverified": 2, "expired": 15, "revoked": 2, "frozen": 4, "partly_frozen": 6, "wrong_country": OK,
     "wrong_class": OK, "max_balance": OK, "max_holders": OK, "paused": 1,
 }  # fmt: skip
 TRANSFER_RECIPIENT = {
-    "unverified": 3, "expired": 3, "revoked": 3, "frozen": 5, "partly_frozen": OK, "wrong_country": 7,
+    "unverified": 3, "expired": 16, "revoked": 3, "frozen": 5, "partly_frozen": OK, "wrong_country": 7,
     "wrong_class": 8, "max_balance": 10, "max_holders": 9, "paused": 1,
 }  # fmt: skip
 # A holder who lost eligibility may still exit to the treasury (sender check waived, rules 7-10/12/13
@@ -248,7 +248,9 @@ TRANSFER_EXIT = {
 }  # fmt: skip
 MINT_RECIPIENT = dict(TRANSFER_RECIPIENT)  # mint to a frozen recipient is code 5, as for a transfer
 EVERYTHING_OK = dict.fromkeys(CONDITIONS, OK)  # burn and forced-from ignore pause, freezes and rules
-FORCED_RECIPIENT = dict(EVERYTHING_OK, unverified=3, expired=3, revoked=3)  # the recipient must be verified
+# ERC-7943: a forced transfer delivers only where `canReceive(to)`: verified, not frozen, country and class admitted.
+CAN_RECEIVE = {"unverified": 3, "expired": 16, "revoked": 3, "frozen": 5, "wrong_country": 7, "wrong_class": 8}
+FORCED_RECIPIENT = dict(EVERYTHING_OK, **CAN_RECEIVE)
 
 TABLE: dict[tuple[str, str], dict[str, Any]] = {}
 for _path in ("transfer", "transfer_from", "permit_transfer_from", "batch_transfer"):
@@ -323,13 +325,13 @@ def _check_success(mx: Mx, op: Op, before: dict[str, Any], after: dict[str, Any]
     transfers, frozen_events, forced_events = [], [], []
     for leg in op.legs:
         if leg.kind in ("burn", "forced"):
-            # Burns and forced transfers take frozen tokens last: the frozen amount drops to what remains,
-            # announced by `Frozen` BEFORE `Transfer`.
-            remaining = bal[leg.sender] - leg.amount
-            if frozen[leg.sender] > remaining:
-                frozen[leg.sender] = remaining
-                names.append("Frozen")
-                frozen_events.append({"account": leg.sender, "amount": remaining})
+            # Burns and forced transfers take frozen tokens last: only what they take beyond the unfrozen balance
+            # is released (`TokensUnfrozen`, then `Frozen` with the new amount, BEFORE `Transfer`).
+            released = leg.amount - max(0, bal[leg.sender] - frozen[leg.sender])
+            if released > 0:
+                frozen[leg.sender] -= released
+                names += ["TokensUnfrozen", "Frozen"]
+                frozen_events.append({"account": leg.sender, "amount": frozen[leg.sender]})
         if leg.sender is not None:
             bal[leg.sender] -= leg.amount
         else:
@@ -362,12 +364,12 @@ def _check_success(mx: Mx, op: Op, before: dict[str, Any], after: dict[str, Any]
 
 RECOVERY = {
     "unverified": "RecoveryInvestorMismatch",  # a never-registered wallet is not the investor's
-    "expired": 3,  # the new wallet must be verified
+    "expired": 16,  # the new wallet must be able to receive (canReceive): verified ...
     "revoked": 3,
     "frozen": OK,  # the address freeze moves to the new wallet
     "partly_frozen": OK,  # the frozen amount moves to the new wallet
-    "wrong_country": OK,  # rules, pause and lock-up are ignored
-    "wrong_class": OK,
+    "wrong_country": 7,  # ... with its country and class admitted (XAVIER's wallets are both SG retail)
+    "wrong_class": 8,  # pause, lock-up and the holder rules are ignored
     "max_balance": OK,
     "max_holders": OK,
     "paused": OK,

@@ -16,6 +16,7 @@ from hktoken.contracts.base import deploy_contract, role_id
 from hktoken.contracts.token import Document
 
 from ._helpers import (
+    MAX_UINT,
     ZERO,
     World,
     assert_restricted,
@@ -66,7 +67,7 @@ def test_mint_rate_limit_starts_full_and_refuses_what_exceeds_it(rd: Rd) -> None
     receipt = token.set_mint_rate_limit(w.admin, issuer, 1000, 1000)
     assert token.event_names(receipt) == ["MintRateLimitSet"]
     assert event_args(token, receipt, "MintRateLimitSet") == [
-        {"issuer": issuer, "amountPerPeriod": 1000 * UNIT, "period": 1000}
+        {"issuer": issuer, "amountPerPeriod": 1000 * UNIT, "period": 1000, "available": 1000 * UNIT}
     ]
     assert tuple(token._call("mintRateLimit", issuer)) == (1000 * UNIT, 1000)
     assert token.mint_allowance(issuer) == 1000  # starts full
@@ -137,7 +138,9 @@ def test_removing_a_limit_and_invalid_limits(rd: Rd) -> None:
     token, w, issuer = rd.token, rd.w, rd.w.issuer.address
     token.set_mint_rate_limit(w.admin, issuer, 1, 60)
     receipt = token.set_mint_rate_limit(w.admin, issuer, 0, 0)
-    assert event_args(token, receipt, "MintRateLimitSet") == [{"issuer": issuer, "amountPerPeriod": 0, "period": 0}]
+    assert event_args(token, receipt, "MintRateLimitSet") == [
+        {"issuer": issuer, "amountPerPeriod": 0, "period": 0, "available": MAX_UINT}
+    ]
     assert token.mint_allowance(issuer) is None and tuple(token._call("mintRateLimit", issuer)) == (0, 0)
     token.mint(w.issuer, rd.alice.address, 10**6)
     exc = refused(w.chain, lambda: token._transact(w.admin, "setMintRateLimit", issuer, 1, 0), watch=w.state)
@@ -250,8 +253,9 @@ def test_treasury_change_moves_the_exemption(rd: Rd) -> None:
 def test_constructor_grants_admin_only_and_announces_the_treasury(rd: Rd) -> None:
     w = rd.w
     contract = deploy_contract(
-        w.chain, w.admin, "RWAToken", "Bond", "BND", 6, w.registry.address, w.admin.address, w.treasury.address
-    )
+        w.chain, w.admin, "RWAToken", "Bond", "BND", 6, w.registry.address, w.admin.address, w.treasury.address,
+        w.token.admin_module(),
+    )  # fmt: skip
     token = RWAToken(w.chain, contract.address)
     block = w.chain.w3.eth.block_number
     logs = w.chain.w3.eth.get_logs({"address": token.address, "fromBlock": block, "toBlock": block})
@@ -265,20 +269,29 @@ def test_constructor_grants_admin_only_and_announces_the_treasury(rd: Rd) -> Non
     ]
     assert (token.name, token.symbol, token.decimals) == ("Bond", "BND", 6)
     assert token._call("registry") == w.registry.address and token.treasury() == w.treasury.address
+    assert token.admin_module() == w.token.admin_module()
     for role in ("ISSUER_ROLE", "AGENT_ROLE", "PAUSER_ROLE", "COMPLIANCE_ROLE"):
         assert not token.has_role(role, w.admin.address)
 
 
 @pytest.mark.parametrize(
     ("which", "error"),
-    [("registry-without-code", "InvalidRegistry"), ("zero-admin", "ZeroAddress"), ("zero-treasury", "ZeroAddress")],
+    [
+        ("registry-without-code", "InvalidRegistry"),
+        ("zero-admin", "ZeroAddress"),
+        ("zero-treasury", "ZeroAddress"),
+        ("module-without-code", "InvalidAdminModule"),
+    ],
 )
 def test_constructor_refuses_bad_arguments(rd: Rd, which: str, error: str) -> None:
     w = rd.w
     registry = rd.alice.address if which == "registry-without-code" else w.registry.address
     admin = ZERO if which == "zero-admin" else w.admin.address
     treasury = ZERO if which == "zero-treasury" else w.treasury.address
+    module = rd.alice.address if which == "module-without-code" else w.token.admin_module()
     exc = refused(
-        w.chain, lambda: deploy_contract(w.chain, w.admin, "RWAToken", "B", "B", 18, registry, admin, treasury)
+        w.chain,
+        lambda: deploy_contract(w.chain, w.admin, "RWAToken", "B", "B", 18, registry, admin, treasury, module),
     )
-    assert_reverted(exc, error, {"registry": registry} if error == "InvalidRegistry" else {})
+    expected = {"InvalidRegistry": {"registry": registry}, "InvalidAdminModule": {"module": module}}
+    assert_reverted(exc, error, expected.get(error, {}))

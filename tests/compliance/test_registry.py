@@ -85,18 +85,20 @@ def test_register_investor_events_and_views(rg: Rg) -> None:
     receipts = registry.register_investor(
         admin, Investor(id="BOB", wallets=[b1, b2], country=SG, investor_class=INST, kyc_expiry=expiry, omnibus=True)
     )
-    assert [registry.event_names(r) for r in receipts] == [["InvestorRegistered", "WalletAdded"], ["WalletAdded"]]
+    # One event registers the investor with its primary wallet; further wallets each get `WalletAdded`.
+    assert [registry.event_names(r) for r in receipts] == [["InvestorRegistered"], ["WalletAdded"]]
     ts = int(expiry.timestamp())
     assert event_args(registry, receipts[0], "InvestorRegistered") == [
-        {"id": id32("BOB"), "key": 2, "country": SG, "investorClass": 3, "kycExpiry": ts, "omnibus": True}
-    ]
-    assert event_args(registry, receipts[0], "WalletAdded") == [{"id": id32("BOB"), "wallet": b1}]
+        {"id": id32("BOB"), "wallet": b1, "key": 2, "country": SG, "investorClass": 3, "kycExpiry": ts,
+         "omnibus": True}
+    ]  # fmt: skip
     assert event_args(registry, receipts[1], "WalletAdded") == [{"id": id32("BOB"), "wallet": b2}]
     expected = InvestorProfile(
         investor_id="BOB", key=2, country=SG, investor_class=INST,
         kyc_expiry=datetime.fromtimestamp(ts, tz=UTC), revoked=False, omnibus=True,
     )  # fmt: skip
-    assert registry.profile(b1) == registry.profile(b2) == registry.investor("BOB") == expected
+    assert registry.profile(b2) == registry.investor("BOB") == expected
+    assert registry.profile(b1) == expected.model_copy(update={"primary": True})
     assert registry.is_verified(b1) and registry.is_verified(b2) and registry.contains(b2)
     assert registry.investor_of(b2) == "BOB" and registry.investor_of(rg.wallets[2]) is None
     assert registry.wallets_of("BOB") == [b1, b2]
@@ -117,7 +119,7 @@ def test_batch_register_assigns_sequential_keys(rg: Rg) -> None:
             investor(chain, "C3", [w[4]], klass=INST, omnibus=True),
         ],
     )
-    assert registry.event_names(receipts[0]) == ["InvestorRegistered", "WalletAdded"] * 3
+    assert registry.event_names(receipts[0]) == ["InvestorRegistered"] * 3
     assert [e["key"] for e in event_args(registry, receipts[0], "InvestorRegistered")] == [2, 3, 4]
     assert registry.event_names(receipts[1]) == ["WalletAdded", "WalletAdded"]
     assert registry.wallets_of("C2") == [w[1], w[2], w[3]]
@@ -129,7 +131,8 @@ def test_add_wallet_copies_the_master_record(rg: Rg) -> None:
     registry, admin = rg.registry, rg.w.admin
     receipt = registry.add_wallet(admin, "ALICE", rg.wallets[0])
     assert event_args(registry, receipt, "WalletAdded") == [{"id": id32("ALICE"), "wallet": rg.wallets[0]}]
-    assert registry.profile(rg.wallets[0]) == registry.profile(rg.alice.address) == registry.investor("ALICE")
+    assert registry.profile(rg.wallets[0]) == registry.investor("ALICE")
+    assert registry.profile(rg.alice.address) == registry.investor("ALICE").model_copy(update={"primary": True})
     registry.revoke(admin, "ALICE")
     registry.add_wallet(admin, "ALICE", rg.wallets[1])  # a wallet added to a revoked investor is revoked too
     assert registry.profile(rg.wallets[1]).revoked and not registry.is_verified(rg.wallets[1])
@@ -146,8 +149,10 @@ def test_removed_wallet_is_retired_forever(rg: Rg) -> None:
     assert not registry.is_verified(alice) and not registry.contains(alice)
     assert registry._call("isRetired", alice) is True
     assert registry.investor_of(alice) == "ALICE"  # still bound to its investor (tokens account it there)
-    assert registry.profile(alice).key == before.key and registry.profile(alice).revoked
+    assert registry.profile(alice).key == before.key and registry.profile(alice).retired
+    assert not registry.profile(alice).revoked  # retired, which is per wallet, not the investor revoked
     assert registry.wallets_of("ALICE") == [extra]
+    assert registry._call("walletsOfKey", before.key) == [alice, extra]  # still its investor's (tokens sum it)
     assert registry.is_verified(extra)
     for action in (
         lambda: registry.add_wallet(admin, "ALICE", alice),
@@ -170,7 +175,9 @@ def test_removed_wallet_is_retired_forever(rg: Rg) -> None:
     registry.revoke(admin, "ALICE")
     registry.reinstate(admin, "ALICE")
     registry.update(admin, "ALICE", country=SG, investor_class=INST, omnibus=False)
-    assert registry.profile(alice).revoked and registry.profile(alice).country == HK
+    # The retired primary wallet still carries the investor's record (country SG now) but stays unverified.
+    assert registry.profile(alice).retired and registry.profile(alice).country == SG
+    assert not registry.is_verified(alice) and not registry.contains(alice)
     assert registry.profile(extra).country == SG and registry.is_verified(extra)
     exc = refused(rg.w.chain, lambda: registry.remove_wallet(admin, rg.wallets[5]), watch=rg.regstate)
     assert_reverted(exc, "WalletNotRegistered", {"wallet": rg.wallets[5]})
@@ -250,9 +257,11 @@ def test_too_many_wallets_at_the_seventeenth(rg: Rg) -> None:
     assert len(registry.wallets_of("ALICE")) == 16
     exc = refused(rg.w.chain, lambda: registry.add_wallet(admin, "ALICE", rg.wallets[15]), watch=rg.regstate)
     assert_reverted(exc, "TooManyWallets", {"id": id32("ALICE")})
-    registry.remove_wallet(admin, fifteen[0])  # a removed wallet frees its place
-    registry.add_wallet(admin, "ALICE", rg.wallets[15])
-    assert len(registry.wallets_of("ALICE")) == 16
+    # A removed wallet keeps its place: it may still hold tokens, which count toward its investor.
+    registry.remove_wallet(admin, fifteen[0])
+    exc = refused(rg.w.chain, lambda: registry.add_wallet(admin, "ALICE", rg.wallets[15]), watch=rg.regstate)
+    assert_reverted(exc, "TooManyWallets", {"id": id32("ALICE")})
+    assert len(registry.wallets_of("ALICE")) == 15 and registry._call("walletCount", id32("ALICE")) == 16
 
 
 def test_batch_register_is_all_or_nothing(rg: Rg) -> None:
@@ -574,6 +583,8 @@ def _unpack(word: int) -> tuple[Any, ...]:
         (word >> 128) & 0xFF,
         bool((word >> 136) & 0xFF),
         bool((word >> 144) & 0xFF),
+        bool((word >> 152) & 0xFF),
+        bool((word >> 160) & 0xFF),
     )
 
 
@@ -595,10 +606,11 @@ def test_packed_profiles_match_profile_of(rg: Rg) -> None:
             pa, pb = registry._call("packedProfilesOf", a, b)
             profile_a, profile_b = registry._call("profileOf", a), registry._call("profileOf", b)
             assert (_unpack(pa), _unpack(pb)) == (tuple(profile_a), tuple(profile_b))
-            assert pa >> 152 == 0 and pb >> 152 == 0
+            assert pa >> 168 == 0 and pb >> 168 == 0
             assert tuple(map(tuple, registry._call("profilesOf", a, b))) == (tuple(profile_a), tuple(profile_b))
-    assert _unpack(registry._call("packedProfilesOf", w[1], w[3])[0])[4] is True  # removed: revoked copy
-    assert registry._call("profileOf", ZERO) == (0, 0, 0, 0, False, False)
+    assert _unpack(registry._call("packedProfilesOf", w[1], w[3])[0])[6] is True  # removed: retired copy
+    assert _unpack(registry._call("packedProfilesOf", w[0], w[1])[0])[7] is True  # the first wallet: primary
+    assert registry._call("profileOf", ZERO) == (0, 0, 0, 0, False, False, False, False)
 
 
 def test_registry_supports_its_interfaces(rg: Rg) -> None:

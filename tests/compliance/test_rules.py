@@ -438,31 +438,30 @@ def test_class_mask_refuses_bits_outside_the_three_classes(rw: Rw, mask: int) ->
 
 
 SETTERS = [
-    # (function, value, event, event field, flag it turns on)
-    ("setRequiredInvestorClasses", 0x0E, "RequiredInvestorClassesSet", "mask", 0),
-    ("setMaxHolders", 7, "MaxHoldersSet", "maxHolders", FLAG_HOLDERS),
-    ("setMaxBalancePerInvestor", 10**24, "MaxBalancePerInvestorSet", "maxBalance", FLAG_BALANCE),
-    ("setLockupUntil", 2**64 - 1, "LockupUntilSet", "lockupUntil", 0),
-    ("setMinimumTransfer", 2**128 - 1, "MinimumTransferSet", "minimumTransfer", FLAG_MIN),
-    ("setDenomination", 2, "DenominationSet", "denomination", FLAG_DENOM),
-    ("setSupplyCap", 10**30, "SupplyCapSet", "supplyCap", FLAG_CAP),
+    # (function, value, event, event field, index of the value in `rules()`, flag it turns on)
+    ("setRequiredInvestorClasses", 0x0E, "RequiredInvestorClassesSet", "mask", 1, 0),
+    ("setMaxHolders", 7, "MaxHoldersSet", "maxHolders", 3, FLAG_HOLDERS),
+    ("setMaxBalancePerInvestor", 10**24, "MaxBalancePerInvestorSet", "maxBalance", 7, FLAG_BALANCE),
+    ("setLockupUntil", 2**64 - 1, "LockupUntilSet", "lockupUntil", 0, 0),
+    ("setMinimumTransfer", 2**128 - 1, "MinimumTransferSet", "minimumTransfer", 8, FLAG_MIN),
+    ("setDenomination", 2, "DenominationSet", "denomination", 9, FLAG_DENOM),
+    ("setSupplyCap", 10**30, "SupplyCapSet", "supplyCap", 10, FLAG_CAP),
 ]
 
 
-@pytest.mark.parametrize(("function", "value", "event", "field", "flag"), SETTERS, ids=[s[0] for s in SETTERS])
+@pytest.mark.parametrize(("function", "value", "event", "field", "index", "flag"), SETTERS, ids=[s[0] for s in SETTERS])
 def test_rule_setter_event_getter_and_flag(
-    rw: Rw, function: str, value: int, event: str, field: str, flag: int
+    rw: Rw, function: str, value: int, event: str, field: str, index: int, flag: int
 ) -> None:
     token, w = rw.token, rw.w
-    getter = function[3].lower() + function[4:]  # setMaxHolders -> maxHolders
     receipt = w.comply(function, value)
     assert token.event_names(receipt) == [event]
     assert event_args(token, receipt, event) == [{field: value}]
-    assert token._call(getter) == value
+    assert token._call("rules")[index] == value
     assert token._call("rules")[2] == flag
     receipt = w.comply(function, 0)  # 0 = off
     assert event_args(token, receipt, event) == [{field: 0}]
-    assert token._call(getter) == 0 and token._call("rules")[2] == 0
+    assert token._call("rules")[index] == 0 and token._call("rules")[2] == 0
 
 
 @pytest.mark.parametrize("function", ["setMinimumTransfer", "setDenomination"])

