@@ -131,7 +131,7 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
     /// @return allowed True if it may receive.
     function canReceive(address account) external view returns (bool allowed) {
         (uint256 p,) = _profiles(account, address(0));
-        return _receiveCode(account, p) == RestrictionCodes.SUCCESS;
+        return _receiveCode(account, p, TokenStorage.layout().accounts[account]) == RestrictionCodes.SUCCESS;
     }
 
     /// @notice ERC-7943 / ERC-3643: the frozen amount of `account` (may exceed its balance).
@@ -165,10 +165,14 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
         uint8 op = _privilegedOp;
         if (op == 0) op = from == address(0) ? OP_MINT : (to == address(0) ? OP_BURN : OP_TRANSFER);
 
-        (uint8 code, uint256 pFrom, uint256 pTo) = _restrictionCode(op, from, to, value);
+        TokenStorage.Layout storage $ = TokenStorage.layout();
+        // Each side's account word is read once, for the checks and for the update (never the zero address's).
+        uint256 fromWord = from == address(0) ? 0 : $.accounts[from];
+        uint256 toWord = to == address(0) ? 0 : $.accounts[to];
+        (uint8 code, uint256 pFrom, uint256 pTo) = _restrictionCodeOf(op, from, to, value, fromWord, toWord);
         if (code != RestrictionCodes.SUCCESS) _revertRestricted(from, to, value, code);
 
-        TokenStorage.Layout storage $ = TokenStorage.layout();
+        bool reread = from == to;
         if (from == address(0)) {
             uint256 supply = $.totalSupply;
             if (value > AccountWord.BALANCE_MASK - supply) revert SupplyOverflow(supply, value);
@@ -177,17 +181,19 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
                 $.totalSupply = uint128(supply + value);
             }
         } else {
-            uint256 word = $.accounts[from];
-            uint256 balance = word.balance();
+            uint256 balance = fromWord.balance();
             if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
             // Burns and forced transfers may take frozen tokens: `Frozen` is emitted before `Transfer`.
-            if (op == OP_BURN || op == OP_FORCED) word = Freezes.releaseForSeizure($, from, word, value);
+            if (op == OP_BURN || op == OP_FORCED) fromWord = Freezes.releaseForSeizure($, from, fromWord, value);
             unchecked {
                 // value <= balance checked above.
-                word = _updateAccount(from, word, balance, balance - value);
+                fromWord = _updateAccount(from, fromWord, balance, balance - value);
             }
-            if (from != to) word = HolderAccounting.settle($, registry, word, pFrom);
-            $.accounts[from] = word;
+            if (!reread && _holderStateChanges(fromWord)) {
+                fromWord = HolderAccounting.settle($, registry, fromWord, pFrom);
+                reread = true; // settling may have written the investor's primary word, which may be `to`'s
+            }
+            $.accounts[from] = fromWord;
         }
         if (to == address(0)) {
             unchecked {
@@ -195,16 +201,22 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
                 $.totalSupply -= uint128(value);
             }
         } else {
-            uint256 word = $.accounts[to];
-            uint256 balance = word.balance();
+            if (reread) toWord = $.accounts[to];
+            uint256 balance = toWord.balance();
             unchecked {
                 // The sum of balances is the total supply, below 2^128.
-                word = _updateAccount(to, word, balance, balance + value);
+                toWord = _updateAccount(to, toWord, balance, balance + value);
             }
-            if (from != to) word = HolderAccounting.settle($, registry, word, pTo);
-            $.accounts[to] = word;
+            if (from != to && _holderStateChanges(toWord)) toWord = HolderAccounting.settle($, registry, toWord, pTo);
+            $.accounts[to] = toWord;
         }
         emit Transfer(from, to, value);
+    }
+
+    /// @dev Whether holder accounting has anything to do for a word with its new balance: a counted wallet that is
+    /// now empty, or an uncounted one that now holds (the common transfer between holders does neither).
+    function _holderStateChanges(uint256 word) private pure returns (bool) {
+        return word.counted() == (word.balance() == 0);
     }
 
     /// @dev Sets the new balance and lets the asset update its per-holder data, in the same word.
@@ -212,8 +224,10 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
         private
         returns (uint256)
     {
-        uint256 data = _onHolderUpdate(account, balanceBefore, balanceAfter, word.assetData());
-        return word.withBalance(balanceAfter).withAssetData(data);
+        uint256 data = word.assetData();
+        uint256 updated = _onHolderUpdate(account, balanceBefore, balanceAfter, data);
+        word = word.withBalance(balanceAfter);
+        return updated == data ? word : word.withAssetData(updated);
     }
 
     // ------------------------------------------------------------------ extension hooks
@@ -273,21 +287,32 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
         view
         returns (uint8 code, uint256 pFrom, uint256 pTo)
     {
+        TokenStorage.Layout storage $ = TokenStorage.layout();
+        return _restrictionCodeOf(op, from, to, amount, $.accounts[from], $.accounts[to]);
+    }
+
+    /// @dev `_restrictionCode` with the two account words already read.
+    function _restrictionCodeOf(uint8 op, address from, address to, uint256 amount, uint256 fromWord, uint256 toWord)
+        private
+        view
+        returns (uint8 code, uint256 pFrom, uint256 pTo)
+    {
         (pFrom, pTo) = _profiles(from, to);
         if (op == OP_TRANSFER) {
-            code = _transferCode(from, to, amount, pFrom, pTo);
+            code = _transferCode(from, to, amount, pFrom, pTo, _freezeCode(from, amount, fromWord, toWord));
         } else if (op == OP_MINT) {
-            code = _mintCode(to, amount, pTo);
+            code = _mintCode(to, amount, pTo, toWord);
         } else if (op == OP_FORCED) {
             // A forced transfer ignores pause, the sender's freezes, lock-up and the holder rules, but delivers only
             // to a wallet that can receive (ERC-7943). RECOVERY makes the same `_receiveCode` check in
             // `recoveryAddress`, before it moves the freezes; BURN has no core restriction.
-            code = _receiveCode(to, pTo);
+            code = _receiveCode(to, pTo, toWord);
         }
         if (code == RestrictionCodes.SUCCESS) code = _assetRestrictionCode(op, from, to, amount);
     }
 
-    function _transferCode(address from, address to, uint256 amount, uint256 pFrom, uint256 pTo)
+    /// @dev `freezeCode` (4, 5 or 6, from `_freezeCode`) is computed up front and reported in its place in the order.
+    function _transferCode(address from, address to, uint256 amount, uint256 pFrom, uint256 pTo, uint8 freezeCode)
         private
         view
         returns (uint8 code)
@@ -305,8 +330,7 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
             code = _verificationCode(pTo, RestrictionCodes.RECIPIENT_NOT_VERIFIED);
             if (code != RestrictionCodes.SUCCESS) return code;
         }
-        code = _freezeCode($, from, to, amount);
-        if (code != RestrictionCodes.SUCCESS) return code;
+        if (freezeCode != RestrictionCodes.SUCCESS) return freezeCode;
         if (!toTreasury && flags | classes != 0) {
             code = _recipientCode(flags, classes, pTo);
             if (code != RestrictionCodes.SUCCESS) return code;
@@ -326,7 +350,7 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
         return RestrictionCodes.SUCCESS;
     }
 
-    function _mintCode(address to, uint256 amount, uint256 pTo) private view returns (uint8 code) {
+    function _mintCode(address to, uint256 amount, uint256 pTo, uint256 toWord) private view returns (uint8 code) {
         TokenStorage.Layout storage $ = TokenStorage.layout();
         (bool isPaused, address treasury_,, uint8 classes, uint8 flags) = _hotConfig();
         if (isPaused) return RestrictionCodes.PAUSED;
@@ -335,7 +359,7 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
             code = _verificationCode(pTo, RestrictionCodes.RECIPIENT_NOT_VERIFIED);
             if (code != RestrictionCodes.SUCCESS) return code;
         }
-        if ($.accounts[to].frozen()) return RestrictionCodes.RECIPIENT_FROZEN;
+        if (toWord.frozen()) return RestrictionCodes.RECIPIENT_FROZEN;
         if (!toTreasury) {
             code = _recipientCode(flags, classes, pTo);
             if (code != RestrictionCodes.SUCCESS) return code;
@@ -356,20 +380,21 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
         return RestrictionCodes.SUCCESS;
     }
 
-    /// @dev Codes 4, 5 and 6, from the two account words (read here, then warm for `_update`). Code 6 applies only
-    /// when the amount is within the balance: above it, ERC-20 reports the shortfall (ERC-7943: canTransfer must
-    /// not fail for plain balance reasons).
-    function _freezeCode(TokenStorage.Layout storage $, address from, address to, uint256 amount)
+    /// @dev Codes 4, 5 and 6, from the two account words. Code 6 applies only when the amount is within the balance:
+    /// above it, ERC-20 reports the shortfall (ERC-7943: canTransfer must not fail for plain balance reasons).
+    function _freezeCode(address from, uint256 amount, uint256 fromWord, uint256 toWord)
         private
         view
         returns (uint8)
     {
-        uint256 fromWord = $.accounts[from];
+        if ((fromWord | toWord) & (AccountWord.FROZEN | AccountWord.HAS_FROZEN_AMOUNT) == 0) {
+            return RestrictionCodes.SUCCESS; // the common case: neither side has any freeze
+        }
         if (fromWord.frozen()) return RestrictionCodes.SENDER_FROZEN;
-        if ($.accounts[to].frozen()) return RestrictionCodes.RECIPIENT_FROZEN;
+        if (toWord.frozen()) return RestrictionCodes.RECIPIENT_FROZEN;
         if (fromWord.hasFrozenAmount()) {
             uint256 balance = fromWord.balance();
-            if (amount <= balance && amount > _unfrozen(balance, $.frozenAmounts[from])) {
+            if (amount <= balance && amount > _unfrozen(balance, TokenStorage.layout().frozenAmounts[from])) {
                 return RestrictionCodes.INSUFFICIENT_UNFROZEN_BALANCE;
             }
         }
@@ -377,8 +402,8 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
     }
 
     /// @dev `canReceive` as a code: 5 frozen, then (unless treasury) 3 / 16 verification, 7 / 8 country and class.
-    function _receiveCode(address to, uint256 pTo) internal view returns (uint8 code) {
-        if (TokenStorage.layout().accounts[to].frozen()) return RestrictionCodes.RECIPIENT_FROZEN;
+    function _receiveCode(address to, uint256 pTo, uint256 toWord) internal view returns (uint8 code) {
+        if (toWord.frozen()) return RestrictionCodes.RECIPIENT_FROZEN;
         (, address treasury_,, uint8 classes, uint8 flags) = _hotConfig();
         if (to == treasury_) return RestrictionCodes.SUCCESS;
         code = _verificationCode(pTo, RestrictionCodes.RECIPIENT_NOT_VERIFIED);
@@ -389,6 +414,7 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
     /// @dev `notVerified` (2 sender / 3 recipient) for an unregistered, revoked or retired wallet; the matching
     /// KYC-expired code (15 / 16) for a wallet admitted but past its KYC expiry.
     function _verificationCode(uint256 profile, uint8 notVerified) private view returns (uint8) {
+        if (profile.verified()) return RestrictionCodes.SUCCESS;
         uint8 status = profile.verification();
         if (status == _VERIFIED) return RestrictionCodes.SUCCESS;
         if (status == _KYC_EXPIRED) {

@@ -64,6 +64,14 @@ library PackedProfile {
         return uint8(word >> 160) != 0;
     }
 
+    /// @notice Whether the wallet is verified now: registered, not revoked, not retired, KYC not expired.
+    /// @param word The packed profile.
+    /// @return True if verified.
+    function verified(uint256 word) internal view returns (bool) {
+        // key != 0, revoked byte and retired byte clear, expiry in the future.
+        return uint48(word) != 0 && word & (0xff << 136 | 0xff << 152) == 0 && uint64(word >> 48) > block.timestamp;
+    }
+
     /// @notice Whether the wallet is admitted now, and if not, why: 0 verified, 1 never registered, revoked or
     /// retired, 2 registered and admitted but its KYC has expired.
     /// @param word The packed profile.

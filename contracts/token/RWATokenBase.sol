@@ -196,7 +196,7 @@ abstract contract RWATokenBase is AccessControl, Pausable, ComplianceEngine {
         // The engine's `canReceive` check, before the freezes move onto the new wallet (`Frozen` and
         // `AddressFrozen` then precede `Transfer`, as for every release of frozen tokens).
         uint256 balance = balanceOf(lostWallet);
-        uint8 code = _receiveCode(newWallet, pNew);
+        uint8 code = _receiveCode(newWallet, pNew, TokenStorage.layout().accounts[newWallet]);
         if (code != RestrictionCodes.SUCCESS) revert TransferRestricted(lostWallet, newWallet, balance, code);
         _moveFreezes(lostWallet, newWallet);
         _privilegedOp = OP_RECOVERY;
