@@ -29,8 +29,9 @@ from hktoken import (
     TransactionReverted,
     TransferRestricted,
 )
+from hktoken.abi import python_name
 from hktoken.chain import Chain
-from hktoken.restrictions import message_for
+from hktoken.models.restrictions import message_for
 
 ZERO = "0x0000000000000000000000000000000000000000"
 MAX_UINT = 2**256 - 1
@@ -244,7 +245,7 @@ class World:
 
     def comply(self, function: str, *args: Any) -> Any:
         """A COMPLIANCE_ROLE call."""
-        return self.token._transact(self.compliance, function, *args)
+        return getattr(self.token.raw, python_name(function))(self.compliance, *args)
 
     def state(self, *extra: str) -> dict[str, Any]:
         return token_state(self.token, [*(a.address for a in self.people.values()), self.treasury.address, *extra])

@@ -11,8 +11,9 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from hktoken import TransactionReverted
+from hktoken.abi import python_name
 from hktoken.contracts.token import RWAToken
-from hktoken.restrictions import message_for
+from hktoken.models.restrictions import message_for
 
 from ._helpers import (
     DAY,
@@ -111,7 +112,7 @@ def test_kyc_expiry_is_honoured_not_only_revocation(ed: Ed) -> None:
     assert registry.profile(carol).revoked is False  # expiry alone, nobody revoked anything
     assert token.check_transfer(carol, bob, 10).code == 2
     assert token.check_transfer(bob, carol, 10).code == 3
-    assert token._call("detectTransferRestriction", ZERO, carol, amount) == 3
+    assert token.raw.detect_transfer_restriction(ZERO, carol, amount) == 3
     assert token.can_receive(carol) is False
     assert token.can_send(carol) is True  # it may still exit to the treasury
     assert token.can_transfer(carol, w.treasury.address, 10) is True
@@ -143,7 +144,7 @@ def test_forced_transfer_to_the_same_address_reverts_and_changes_nothing(ed: Ed,
     exc = refused(w.chain, lambda: token.forced_transfer(w.agent, alice, alice, amount), watch=w.state)
     assert_reverted(exc, "ForcedTransferToSameAccount", {"account": alice})
     legs = ([ed.bob.address, alice], [alice, alice], [1, ed.u18(amount)])
-    exc = refused(w.chain, lambda: token._transact(w.agent, "batchForcedTransfer", *legs), watch=w.state)
+    exc = refused(w.chain, lambda: token.raw.batch_forced_transfer(w.agent, *legs), watch=w.state)
     assert_reverted(exc, "ForcedTransferToSameAccount", {"account": alice})
     assert token.frozen_tokens(alice) == 300 and token.is_frozen(alice)
 
@@ -232,14 +233,14 @@ def test_forced_transfers_keep_holder_counts_right(
     assert token.holder_count() == before + delta == ed.holders_from_balances()
     key = w.registry.profile(ed.alice.address).key
     alice_wallets = sum(1 for a in (ed.alice, ed.a2) if token.raw_balance_of(a.address))
-    assert token._call("fundedWallets", key) == alice_wallets
+    assert token.raw.funded_wallets(key) == alice_wallets
 
 
 def test_batch_forced_round_trip_keeps_holder_count(ed: Ed) -> None:
     token, w = ed.token, ed.w
     all_of_alice = ed.u18(1000)
     legs = ([ed.alice.address, ed.erin], [ed.erin, ed.alice.address], [all_of_alice, all_of_alice])
-    receipt = token._transact(w.agent, "batchForcedTransfer", *legs)
+    receipt = token.raw.batch_forced_transfer(w.agent, *legs)
     assert token.event_names(receipt) == ["Transfer", "ForcedTransfer"] * 2
     assert token.holder_count() == 4 == ed.holders_from_balances()
     assert token.raw_balance_of(ed.alice.address) == all_of_alice and token.raw_balance_of(ed.erin) == 0
@@ -279,7 +280,7 @@ def test_recovery_moves_balance_frozen_amount_and_freeze_flag(ed: Ed) -> None:
     assert (after["flags"][lost], after["flags"][new]) == (False, True)
     assert after["freeze_state_wallets"] == before["freeze_state_wallets"] == 1
     assert token.holder_count() == holders
-    assert token._call("fundedWallets", key) == 1
+    assert token.raw.funded_wallets(key) == 1
     assert token.investor_balance("ALICE") == Decimal(1000)
     # The new wallet is frozen like the lost one was: the holder cannot move the tokens yet.
     exc = refused(w.chain, lambda: token.transfer(ed.a2, ed.bob.address, 1), watch=w.state)
@@ -305,14 +306,14 @@ def test_recovery_into_a_funded_wallet_merges_balances_and_frozen_amounts(ed: Ed
     token.freeze_partial(w.agent, new, 20)
     token.freeze_partial(w.agent, lost, 300)
     key = w.registry.profile(lost).key
-    assert token._call("fundedWallets", key) == 2
+    assert token.raw.funded_wallets(key) == 2
     holders = token.holder_count()
     receipt = token.recover(w.agent, lost, new, "ALICE")
     assert token.event_names(receipt) == ["Frozen", "Frozen", "Transfer", "RecoverySuccess"]
     assert event_args(token, receipt, "Frozen")[1] == {"account": new, "amount": ed.u18(320)}
     assert (token.raw_balance_of(lost), token.raw_balance_of(new)) == (0, ed.u18(1000))
     assert (token.frozen_tokens(lost), token.frozen_tokens(new)) == (Decimal(0), Decimal(320))
-    assert token._call("fundedWallets", key) == 1
+    assert token.raw.funded_wallets(key) == 1
     assert token.holder_count() == holders
 
 
@@ -487,19 +488,19 @@ def test_set_frozen_tokens_may_exceed_the_balance(ed: Ed) -> None:
     assert token.event_names(receipt) == ["Frozen"]
     assert event_args(token, receipt, "Frozen") == [{"account": alice, "amount": ed.u18(1500)}]
     assert token.frozen_tokens(alice) == 1500 and token.balance_of(alice) == 1000
-    assert token._call("walletsWithFreezeState") == 1 and token._call("rules")[2] == 128
+    assert token.raw.wallets_with_freeze_state() == 1 and token.raw.rules()[2] == 128
     exc = refused(w.chain, lambda: token.transfer(ed.alice, bob, 1), watch=w.state)
     assert_unfrozen_shortfall(exc, alice, ed.u18(1), 0)
     exc = refused(w.chain, lambda: token.freeze_partial(w.agent, alice, Decimal("1e-18")), watch=w.state)
     assert_reverted(
         exc, "FreezeExceedsBalance", {"account": alice, "balance": ed.u18(1000), "frozenAfter": ed.u18(1500) + 1}
     )
-    token._transact(w.agent, "setFrozenTokens", alice, 2**248 - 1)
-    exc = refused(w.chain, lambda: token._transact(w.agent, "setFrozenTokens", alice, 2**248), watch=w.state)
+    token.raw.set_frozen_tokens(w.agent, alice, 2**248 - 1)
+    exc = refused(w.chain, lambda: token.raw.set_frozen_tokens(w.agent, alice, 2**248), watch=w.state)
     assert_reverted(exc, "FrozenAmountTooLarge", {"amount": 2**248})
     receipt = token.set_frozen_tokens(w.agent, alice, 0)
     assert event_args(token, receipt, "Frozen") == [{"account": alice, "amount": 0}]
-    assert token._call("walletsWithFreezeState") == 0 and token._call("rules")[2] == 0
+    assert token.raw.wallets_with_freeze_state() == 0 and token.raw.rules()[2] == 0
     token.transfer(ed.alice, bob, 1000)
 
 
@@ -525,14 +526,14 @@ def test_partial_freeze_and_unfreeze_events_and_errors(ed: Ed) -> None:
         ("unfreezePartialTokens", (ZERO, 0)),
         ("setFrozenTokens", (ZERO, 1)),
     ):
-        exc = refused(w.chain, partial(token._transact, w.agent, function, *args), watch=w.state)
+        exc = refused(w.chain, partial(getattr(token.raw, python_name(function)), w.agent, *args), watch=w.state)
         assert_reverted(exc, "ZeroAddress", {})
-    receipt = token._transact(w.agent, "batchSetAddressFrozen", [alice, ed.bob.address], [True, False])
+    receipt = token.raw.batch_set_address_frozen(w.agent, [alice, ed.bob.address], [True, False])
     assert event_args(token, receipt, "AddressFrozen") == [
         {"user": alice, "isFrozen": True, "owner": w.agent.address},
         {"user": ed.bob.address, "isFrozen": False, "owner": w.agent.address},
     ]
-    assert token._call("walletsWithFreezeState") == 1  # alice: flag + amount, still one wallet
+    assert token.raw.wallets_with_freeze_state() == 1  # alice: flag + amount, still one wallet
 
 
 # --------------------------------------------------------------------------------------------- views
@@ -590,19 +591,19 @@ def test_views_never_revert(ed: Ed) -> None:
         },
     )  # fmt: skip
     w.comply("setLockupUntil", w.chain.timestamp() + DAY)
-    token._transact(w.agent, "setFrozenTokens", ed.alice.address, 2**200)
+    token.raw.set_frozen_tokens(w.agent, ed.alice.address, 2**200)
     token.set_address_frozen(w.agent, ed.u.address, True)
     token.set_mint_rate_limit(w.admin, w.issuer.address, 10, 3600)
     token.pause(w.pauser)
     values = _all_views(ed)
     assert values[-1] == ed.u18(1000)  # investorBalance(ALICE)
-    assert token._call("detectTransferRestriction", ZERO, ed.alice.address, MAX_UINT) == 1
+    assert token.raw.detect_transfer_restriction(ZERO, ed.alice.address, MAX_UINT) == 1
     assert token.message_for_restriction(255) == "unknown restriction code"
     assert token.document("nothing-here").uri == ""
     token.unpause(w.pauser)
-    assert token._call("detectTransferRestriction", ZERO, ed.alice.address, MAX_UINT) == 10
-    assert token._call("detectTransferRestriction", ed.bob.address, ed.alice.address, MAX_UINT) == 10
-    assert token._call("detectTransferRestriction", ed.bob.address, w.treasury.address, MAX_UINT) == 11
+    assert token.raw.detect_transfer_restriction(ZERO, ed.alice.address, MAX_UINT) == 10
+    assert token.raw.detect_transfer_restriction(ed.bob.address, ed.alice.address, MAX_UINT) == 10
+    assert token.raw.detect_transfer_restriction(ed.bob.address, w.treasury.address, MAX_UINT) == 11
 
 
 # --------------------------------------------------------------------------------------------- batch forms
@@ -626,7 +627,7 @@ BATCH_MISMATCH = [
 def test_token_batch_forms_refuse_unequal_arrays(ed: Ed, function: str, caller: str, args: Any) -> None:
     w = ed.w
     signer = {"holder": ed.alice, "issuer": w.issuer, "agent": w.agent}[caller]
-    exc = refused(w.chain, lambda: ed.token._transact(signer, function, *args(ed)), watch=w.state)
+    exc = refused(w.chain, lambda: getattr(ed.token.raw, python_name(function))(signer, *args(ed)), watch=w.state)
     assert_reverted(exc, "ArrayLengthMismatch", {})
 
 

@@ -100,7 +100,7 @@ def test_lockup_before_1970_is_refused_by_the_model() -> None:
 
 
 def test_a_forever_lockup_reads_back_and_can_be_cleared(accounts: list[LocalAccount], token: RWAToken) -> None:
-    token._transact(accounts[0], "setLockupUntil", 2**64 - 1)  # "locked until further notice"
+    token.raw.set_lockup_until(accounts[0], 2**64 - 1)  # "locked until further notice"
     assert token.rules().lockup_until == datetime.max.replace(tzinfo=UTC)
     token.apply_rules(accounts[0], ComplianceRules())
     assert token.rules().lockup_until is None

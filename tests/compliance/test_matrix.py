@@ -208,9 +208,8 @@ def build_op(mx: Mx, path: str, side: str, target: LocalAccount) -> Op:
             legs = [Leg(s.address, r, a, "forced"), Leg(mx.bob.address, mx.alice.address, one, "forced")]
         return Op(
             legs,
-            lambda: token._transact(
+            lambda: token.raw.batch_forced_transfer(
                 w.agent,
-                "batchForcedTransfer",
                 [leg.sender for leg in legs],
                 [leg.recipient for leg in legs],
                 [leg.amount for leg in legs],
@@ -273,9 +272,9 @@ CELLS = [
 def _view_code(mx: Mx, leg: Leg) -> int | None:
     """The ERC-1404 view for the leg (None for burns and forced transfers, which have no view)."""
     if leg.kind == "transfer":
-        return int(mx.token._call("detectTransferRestriction", leg.sender, leg.recipient, leg.amount))
+        return int(mx.token.raw.detect_transfer_restriction(leg.sender, leg.recipient, leg.amount))
     if leg.kind == "mint":
-        return int(mx.token._call("detectTransferRestriction", ZERO, leg.recipient, leg.amount))
+        return int(mx.token.raw.detect_transfer_restriction(ZERO, leg.recipient, leg.amount))
     return None
 
 
@@ -288,7 +287,7 @@ def test_matrix(mx: Mx, path: str, side: str, condition: str, expected: Any) -> 
 
     def watch() -> dict[str, Any]:
         state = mx.w.state()
-        state["allowance"] = int(token._call("allowance", first.sender or ZERO, mx.spender.address))
+        state["allowance"] = int(token.raw.allowance(first.sender or ZERO, mx.spender.address))
         return state
 
     view = _view_code(mx, first)

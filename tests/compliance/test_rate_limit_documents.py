@@ -68,7 +68,7 @@ def test_mint_rate_limit_starts_full_and_refuses_what_exceeds_it(rd: Rd) -> None
     assert event_args(token, receipt, "MintRateLimitSet") == [
         {"issuer": issuer, "amountPerPeriod": 1000 * UNIT, "period": 1000}
     ]
-    assert tuple(token._call("mintRateLimit", issuer)) == (1000 * UNIT, 1000)
+    assert tuple(token.raw.mint_rate_limit(issuer)) == (1000 * UNIT, 1000)
     assert token.mint_allowance(issuer) == 1000  # starts full
     exc = refused(w.chain, lambda: token.mint(w.issuer, rd.alice.address, 1001), watch=w.state)
     assert_reverted(
@@ -95,16 +95,16 @@ def test_mint_rate_limit_refills_continuously_up_to_the_cap(rd: Rd) -> None:
     receipt = token.mint(w.issuer, rd.bob.address, elapsed)
     t2 = rd.block_time(receipt)
     left = (t2 - t_mint) * UNIT - elapsed * UNIT  # what refilled while the mint was being mined
-    assert token._call("mintAllowance", issuer) == left
+    assert token.raw.mint_allowance(issuer) == left
     # Simulation judges the block the mint would land in: pin its time so the refill is exact.
     w.chain.set_next_block_timestamp(t2 + 1)
     available = left + UNIT
-    exc = refused(w.chain, lambda: token._transact(w.issuer, "mint", rd.bob.address, available + 1), watch=w.state)
+    exc = refused(w.chain, lambda: token.raw.mint(w.issuer, rd.bob.address, available + 1), watch=w.state)
     assert_reverted(
         exc, "MintRateLimitExceeded", {"issuer": issuer, "requested": available + 1, "available": available}
     )
     w.chain.increase_time(600)
-    assert token._call("mintAllowance", issuer) == (w.chain.timestamp() - t2) * UNIT + left
+    assert token.raw.mint_allowance(issuer) == (w.chain.timestamp() - t2) * UNIT + left
     w.chain.increase_time(10_000)
     assert token.mint_allowance(issuer) == 1000  # never above one period's worth
     token.mint(w.issuer, rd.bob.address, 1000)
@@ -113,11 +113,11 @@ def test_mint_rate_limit_refills_continuously_up_to_the_cap(rd: Rd) -> None:
 def test_fractional_refill_rate(rd: Rd) -> None:
     """amountPerPeriod / period need not be a whole number per second."""
     token, w, issuer = rd.token, rd.w, rd.w.issuer.address
-    token._transact(w.admin, "setMintRateLimit", issuer, 7, 3)  # 7 base units every 3 seconds
-    t_mint = rd.block_time(token._transact(w.issuer, "mint", rd.bob.address, 7))
+    token.raw.set_mint_rate_limit(w.admin, issuer, 7, 3)  # 7 base units every 3 seconds
+    t_mint = rd.block_time(token.raw.mint(w.issuer, rd.bob.address, 7))
     w.chain.increase_time(1)
     elapsed = w.chain.timestamp() - t_mint
-    assert token._call("mintAllowance", issuer) == min(7, elapsed * 7 // 3)
+    assert token.raw.mint_allowance(issuer) == min(7, elapsed * 7 // 3)
 
 
 def test_batch_mint_consumes_the_total_once(rd: Rd) -> None:
@@ -138,11 +138,11 @@ def test_removing_a_limit_and_invalid_limits(rd: Rd) -> None:
     token.set_mint_rate_limit(w.admin, issuer, 1, 60)
     receipt = token.set_mint_rate_limit(w.admin, issuer, 0, 0)
     assert event_args(token, receipt, "MintRateLimitSet") == [{"issuer": issuer, "amountPerPeriod": 0, "period": 0}]
-    assert token.mint_allowance(issuer) is None and tuple(token._call("mintRateLimit", issuer)) == (0, 0)
+    assert token.mint_allowance(issuer) is None and tuple(token.raw.mint_rate_limit(issuer)) == (0, 0)
     token.mint(w.issuer, rd.alice.address, 10**6)
-    exc = refused(w.chain, lambda: token._transact(w.admin, "setMintRateLimit", issuer, 1, 0), watch=w.state)
+    exc = refused(w.chain, lambda: token.raw.set_mint_rate_limit(w.admin, issuer, 1, 0), watch=w.state)
     assert_reverted(exc, "InvalidMintRatePeriod", {})
-    exc = refused(w.chain, lambda: token._transact(w.admin, "setMintRateLimit", ZERO, 1, 1), watch=w.state)
+    exc = refused(w.chain, lambda: token.raw.set_mint_rate_limit(w.admin, ZERO, 1, 1), watch=w.state)
     assert_reverted(exc, "ZeroAddress", {})
 
 
@@ -191,7 +191,7 @@ def test_document_registry(rd: Rd) -> None:
     assert token.document("prospectus") == Document("prospectus", "", bytes(32), datetime.fromtimestamp(0, tz=UTC))
     exc = refused(w.chain, lambda: token.remove_document(w.admin, "prospectus"), watch=token.documents)
     assert_reverted(exc, "DocumentNotFound", {"name": b"prospectus".ljust(32, b"\0")})
-    exc = refused(w.chain, lambda: token._transact(w.admin, "setDocument", bytes(32), "x", h1), watch=token.documents)
+    exc = refused(w.chain, lambda: token.raw.set_document(w.admin, bytes(32), "x", h1), watch=token.documents)
     assert_reverted(exc, "EmptyDocumentName", {})
     token.remove_document(w.admin, "terms")
     token.remove_document(w.admin, "custody-report")
@@ -240,7 +240,7 @@ def test_treasury_change_moves_the_exemption(rd: Rd) -> None:
     assert_restricted(exc, 3, rd.alice.address, old.address, UNIT)
     token.transfer(old, new.address, 1000)  # the old treasury may still exit to the new one
     assert token.raw_balance_of(new.address) == 1005 * UNIT
-    exc = refused(w.chain, lambda: token._transact(w.admin, "setTreasury", ZERO), watch=w.state)
+    exc = refused(w.chain, lambda: token.raw.set_treasury(w.admin, ZERO), watch=w.state)
     assert_reverted(exc, "ZeroAddress", {})
 
 
@@ -264,7 +264,7 @@ def test_constructor_grants_admin_only_and_announces_the_treasury(rd: Rd) -> Non
         {"role": role_id("DEFAULT_ADMIN_ROLE"), "account": w.admin.address, "sender": w.admin.address}
     ]
     assert (token.name, token.symbol, token.decimals) == ("Bond", "BND", 6)
-    assert token._call("registry") == w.registry.address and token.treasury() == w.treasury.address
+    assert token.raw.registry() == w.registry.address and token.treasury() == w.treasury.address
     for role in ("ISSUER_ROLE", "AGENT_ROLE", "PAUSER_ROLE", "COMPLIANCE_ROLE"):
         assert not token.has_role(role, w.admin.address)
 

@@ -14,7 +14,8 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from hktoken import ComplianceRules, MissingRole, RWAToken, TokenRoles
-from hktoken.restrictions import message_for
+from hktoken.abi import python_name
+from hktoken.models.restrictions import message_for
 
 from ._helpers import (
     DAY,
@@ -220,19 +221,19 @@ def test_mint_rule(rw: Rw, setup: Setup, recipient: str, amount: int, code: int)
     setup(rw)
     token, w = rw.token, rw.w
     dst, raw = rw.who[recipient], w.u(amount)
-    assert token._call("detectTransferRestriction", ZERO, dst, raw) == code
+    assert token.raw.detect_transfer_restriction(ZERO, dst, raw) == code
     if code:
         exc = refused(w.chain, lambda: token.mint(w.issuer, dst, amount), watch=lambda: w.state(*rw.who.values()))
         assert_restricted(exc, code, ZERO, dst, raw)
     else:
-        before = token.raw_balance_of(dst), int(token._call("totalSupply"))
+        before = token.raw_balance_of(dst), int(token.raw.total_supply())
         token.mint(w.issuer, dst, amount)
-        assert (token.raw_balance_of(dst), int(token._call("totalSupply"))) == (before[0] + raw, before[1] + raw)
+        assert (token.raw_balance_of(dst), int(token.raw.total_supply())) == (before[0] + raw, before[1] + raw)
 
 
 def test_supply_cap_refuses_mint_above_and_accepts_up_to_it(rw: Rw) -> None:
     token, w = rw.token, rw.w
-    supply = int(token._call("totalSupply"))
+    supply = int(token.raw.total_supply())
     assert supply == w.u(3600)
     w.comply("setSupplyCap", supply + w.u(100))
 
@@ -241,8 +242,8 @@ def test_supply_cap_refuses_mint_above_and_accepts_up_to_it(rw: Rw) -> None:
 
     for recipient in ("bob", "treasury"):  # the cap applies to every mint, the treasury's too
         dst = rw.who[recipient]
-        assert token._call("detectTransferRestriction", ZERO, dst, w.u(100) + 1) == 14
-        above = partial(token._transact, w.issuer, "mint", dst, w.u(100) + 1)
+        assert token.raw.detect_transfer_restriction(ZERO, dst, w.u(100) + 1) == 14
+        above = partial(token.raw.mint, w.issuer, dst, w.u(100) + 1)
         exc = refused(w.chain, above, watch=watch)
         assert_restricted(exc, 14, ZERO, dst, w.u(100) + 1)
     exc = refused(
@@ -250,7 +251,7 @@ def test_supply_cap_refuses_mint_above_and_accepts_up_to_it(rw: Rw) -> None:
     )
     assert_restricted(exc, 14, ZERO, rw.who["alice"], w.u(41))
     token.mint(w.issuer, rw.who["bob"], 100)
-    assert int(token._call("totalSupply")) == supply + w.u(100)
+    assert int(token.raw.total_supply()) == supply + w.u(100)
     exc = refused(w.chain, lambda: token.mint(w.issuer, rw.who["treasury"], Decimal("1e-18")), watch=watch)
     assert_restricted(exc, 14, ZERO, rw.who["treasury"], 1)
     _transfer_case(rw, "alice", "bob", Decimal(5), 0)  # transfers are not capped
@@ -260,7 +261,7 @@ def test_supply_cap_refuses_mint_above_and_accepts_up_to_it(rw: Rw) -> None:
 
 def test_supply_cap_cannot_be_set_below_supply(rw: Rw) -> None:
     token, w = rw.token, rw.w
-    supply = int(token._call("totalSupply"))
+    supply = int(token.raw.total_supply())
     exc = refused(w.chain, lambda: w.comply("setSupplyCap", supply - 1), watch=w.state)
     assert_reverted(exc, "SupplyCapBelowSupply", {"cap": supply - 1, "supply": supply})
     receipt = w.comply("setSupplyCap", supply)  # equal is fine
@@ -298,8 +299,8 @@ def test_max_holders_counts_an_omnibus_account_and_a_multi_wallet_investor_once(
     assert token.holder_count() == 4
     key_multi = w.registry.profile(rw.who["m1"]).key
     key_omni = w.registry.profile(rw.who["o1"]).key
-    assert token._call("fundedWallets", key_multi) == 2
-    assert token._call("fundedWallets", key_omni) == 2
+    assert token.raw.funded_wallets(key_multi) == 2
+    assert token.raw.funded_wallets(key_omni) == 2
     _transfer_case(rw, "alice", "carol", Decimal(10), 9)  # a 5th investor is refused
     token.mint(w.issuer, rw.who["m2"], 1)
     assert token.holder_count() == 4
@@ -347,9 +348,7 @@ PRECEDENCE = [
     ),
     (
         "sender frozen before recipient frozen",
-        lambda rw: rw.token._transact(
-            rw.w.agent, "batchSetAddressFrozen", [rw.who["alice"], rw.who["carol"]], [True, True]
-        ),
+        lambda rw: rw.token.raw.batch_set_address_frozen(rw.w.agent, [rw.who["alice"], rw.who["carol"]], [True, True]),
         "alice",
         "carol",
         4,
@@ -394,33 +393,33 @@ def test_country_setters_events_views_and_flags(rw: Rw) -> None:
         {"country": HK, "allowed": True},
         {"country": SG, "allowed": True},
     ]
-    assert sorted(token._call("allowedCountries")) == [HK, SG]
-    assert token._call("rules")[2] == FLAG_ALLOW
+    assert sorted(token.raw.allowed_countries()) == [HK, SG]
+    assert token.raw.rules()[2] == FLAG_ALLOW
     # Blocking an allowed country takes it off the allow-list.
     receipt = w.comply("setBlockedCountries", [SG], True)
     assert token.event_names(receipt) == ["CountryAllowed", "CountryBlocked"]
     assert event_args(token, receipt, "CountryAllowed") == [{"country": SG, "allowed": False}]
     assert event_args(token, receipt, "CountryBlocked") == [{"country": SG, "blocked": True}]
-    assert (token._call("countryStatus", SG), token._call("countryStatus", HK), token._call("countryStatus", US)) == (
+    assert (token.raw.country_status(SG), token.raw.country_status(HK), token.raw.country_status(US)) == (
         2,
         1,
         0,
     )
-    assert (token._call("allowedCountries"), token._call("blockedCountries")) == ([HK], [SG])
-    raw = token._call("rules")
+    assert (token.raw.allowed_countries(), token.raw.blocked_countries()) == ([HK], [SG])
+    raw = token.raw.rules()
     assert (raw[2], raw[5], raw[6]) == (FLAG_ALLOW | FLAG_BLOCK, 1, 1)
     # Allowing a blocked country unblocks it.
     receipt = w.comply("setAllowedCountries", [SG], True)
     assert token.event_names(receipt) == ["CountryBlocked", "CountryAllowed"]
     assert event_args(token, receipt, "CountryBlocked") == [{"country": SG, "blocked": False}]
-    assert sorted(token._call("allowedCountries")) == [HK, SG] and token._call("blockedCountries") == []
-    assert token._call("rules")[2] == FLAG_ALLOW
+    assert sorted(token.raw.allowed_countries()) == [HK, SG] and token.raw.blocked_countries() == []
+    assert token.raw.rules()[2] == FLAG_ALLOW
     receipt = w.comply("setAllowedCountries", [HK, SG], False)
     assert event_args(token, receipt, "CountryAllowed") == [
         {"country": HK, "allowed": False},
         {"country": SG, "allowed": False},
     ]
-    assert token._call("allowedCountries") == [] and token._call("rules")[2] == 0
+    assert token.raw.allowed_countries() == [] and token.raw.rules()[2] == 0
     _transfer_case(rw, "alice", "carol", Decimal(1), 0)
 
 
@@ -458,11 +457,11 @@ def test_rule_setter_event_getter_and_flag(
     receipt = w.comply(function, value)
     assert token.event_names(receipt) == [event]
     assert event_args(token, receipt, event) == [{field: value}]
-    assert token._call(getter) == value
-    assert token._call("rules")[2] == flag
+    assert getattr(token.raw, python_name(getter))() == value
+    assert token.raw.rules()[2] == flag
     receipt = w.comply(function, 0)  # 0 = off
     assert event_args(token, receipt, event) == [{field: 0}]
-    assert token._call(getter) == 0 and token._call("rules")[2] == 0
+    assert getattr(token.raw, python_name(getter))() == 0 and token.raw.rules()[2] == 0
 
 
 @pytest.mark.parametrize("function", ["setMinimumTransfer", "setDenomination"])
@@ -474,7 +473,7 @@ def test_amount_rules_must_fit_uint128(rw: Rw, function: str) -> None:
 def test_denomination_one_is_off(rw: Rw) -> None:
     receipt = rw.w.comply("setDenomination", 1)
     assert event_args(rw.token, receipt, "DenominationSet") == [{"denomination": 1}]
-    assert rw.token._call("rules")[2] & FLAG_DENOM == 0
+    assert rw.token.raw.rules()[2] & FLAG_DENOM == 0
 
 
 def test_apply_rules_round_trips_through_the_chain(rw: Rw) -> None:
@@ -494,13 +493,12 @@ def test_apply_rules_round_trips_through_the_chain(rw: Rw) -> None:
     assert len(receipts) == 9
     assert token.rules() == wanted
     assert (
-        token._call("rules")[2]
-        == FLAG_ALLOW | FLAG_BLOCK | FLAG_HOLDERS | FLAG_BALANCE | FLAG_MIN | FLAG_DENOM | FLAG_CAP
+        token.raw.rules()[2] == FLAG_ALLOW | FLAG_BLOCK | FLAG_HOLDERS | FLAG_BALANCE | FLAG_MIN | FLAG_DENOM | FLAG_CAP
     )
     assert token.apply_rules(w.compliance, wanted) == []  # nothing changed, nothing sent
     token.apply_rules(w.compliance, ComplianceRules())
     assert token.rules() == ComplianceRules()
-    assert token._call("rules")[2] == 0
+    assert token.raw.rules()[2] == 0
 
 
 def test_deploy_with_rules_and_a_separate_compliance_admin(world: World, accounts: list[LocalAccount]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 
+from hktoken import HKDStablecoin, InvestorRegistry, RWAToken
 from hktoken.abi import functions, is_view, python_name, signature
 from hktoken.artifacts import ArtifactStore
 from hktoken.contracts import codegen
@@ -96,6 +97,15 @@ def test_every_function_has_a_method_that_reaches_it(contract: str, item: dict[s
         getattr(surface, name)("<signer>", *values)
         assert recorder.calls == [("send", signature(item), ("<signer>", *values), {"value": 0})]
     assert f"``{item['name']}(" in (method.__doc__ or "")
+
+
+def test_wrappers_expose_their_generated_surface_as_raw() -> None:
+    for wrapper in (InvestorRegistry, RWAToken, HKDStablecoin):
+        assert wrapper.surface_type is SURFACES[wrapper.artifact_name]
+    assert python_name("batchForcedTransfer") == "batch_forced_transfer"
+    assert hasattr(SURFACES["RWAToken"], "batch_forced_transfer")
+    assert hasattr(SURFACES["InvestorRegistry"], "batch_revoke_investors")
+    assert hasattr(SURFACES["HKDStablecoin"], "nonces")
 
 
 @pytest.mark.parametrize(
