@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from hktoken import TransactionReverted
 from hktoken.abi import python_name
 from hktoken.contracts.token import RWAToken
 from hktoken.models.restrictions import message_for
+from hktoken.testing import reverts
 
 from ._helpers import (
     DAY,
@@ -25,16 +25,15 @@ from ._helpers import (
     YEAR,
     ZERO,
     World,
-    assert_restricted,
-    assert_reverted,
-    assert_unfrozen_shortfall,
     batch_call,
     event_args,
     extra_account,
     fund,
     id32,
     investor,
-    refused,
+    restricted,
+    unchanged,
+    unfrozen_shortfall,
     when,
 )
 
@@ -117,14 +116,14 @@ def test_kyc_expiry_is_honoured_not_only_revocation(ed: Ed) -> None:
     assert token.can_send(carol) is True  # it may still exit to the treasury
     assert token.can_transfer(carol, w.treasury.address, 10) is True
 
-    exc = refused(w.chain, lambda: token.transfer(ed.carol, bob, 10), watch=w.state)
-    assert_restricted(exc, 2, carol, bob, amount)
-    exc = refused(w.chain, lambda: token.transfer(ed.bob, carol, 10), watch=w.state)
-    assert_restricted(exc, 3, bob, carol, amount)
-    exc = refused(w.chain, lambda: token.mint(w.issuer, carol, 10), watch=w.state)
-    assert_restricted(exc, 3, ZERO, carol, amount)
-    exc = refused(w.chain, lambda: token.forced_transfer(w.agent, bob, carol, 10), watch=w.state)
-    assert_restricted(exc, 3, bob, carol, amount)
+    with unchanged(w.chain, ed.carol, watch=w.state), restricted(2, carol, bob, amount):
+        token.transfer(ed.carol, bob, 10)
+    with unchanged(w.chain, ed.bob, watch=w.state), restricted(3, bob, carol, amount):
+        token.transfer(ed.bob, carol, 10)
+    with unchanged(w.chain, w.issuer, watch=w.state), restricted(3, ZERO, carol, amount):
+        token.mint(w.issuer, carol, 10)
+    with unchanged(w.chain, w.agent, watch=w.state), restricted(3, bob, carol, amount):
+        token.forced_transfer(w.agent, bob, carol, 10)
 
     receipt = registry.renew_kyc(w.admin, "CAROL", when(w.chain, YEAR))
     assert registry.event_names(receipt) == ["KycRenewed"]
@@ -141,11 +140,11 @@ def test_forced_transfer_to_the_same_address_reverts_and_changes_nothing(ed: Ed,
     token, w, alice = ed.token, ed.w, ed.alice.address
     token.freeze_partial(w.agent, alice, 300)
     token.set_address_frozen(w.agent, alice, True)
-    exc = refused(w.chain, lambda: token.forced_transfer(w.agent, alice, alice, amount), watch=w.state)
-    assert_reverted(exc, "ForcedTransferToSameAccount", {"account": alice})
+    with unchanged(w.chain, w.agent, watch=w.state), reverts("ForcedTransferToSameAccount", account=alice):
+        token.forced_transfer(w.agent, alice, alice, amount)
     legs = ([ed.bob.address, alice], [alice, alice], [1, ed.u18(amount)])
-    exc = refused(w.chain, lambda: token.raw.batch_forced_transfer(w.agent, *legs), watch=w.state)
-    assert_reverted(exc, "ForcedTransferToSameAccount", {"account": alice})
+    with unchanged(w.chain, w.agent, watch=w.state), reverts("ForcedTransferToSameAccount", account=alice):
+        token.raw.batch_forced_transfer(w.agent, *legs)
     assert token.frozen_tokens(alice) == 300 and token.is_frozen(alice)
 
 
@@ -283,8 +282,8 @@ def test_recovery_moves_balance_frozen_amount_and_freeze_flag(ed: Ed) -> None:
     assert token.raw.funded_wallets(key) == 1
     assert token.investor_balance("ALICE") == Decimal(1000)
     # The new wallet is frozen like the lost one was: the holder cannot move the tokens yet.
-    exc = refused(w.chain, lambda: token.transfer(ed.a2, ed.bob.address, 1), watch=w.state)
-    assert_restricted(exc, 4, new, ed.bob.address, ed.u18(1))
+    with unchanged(w.chain, ed.a2, watch=w.state), restricted(4, new, ed.bob.address, ed.u18(1)):
+        token.transfer(ed.a2, ed.bob.address, 1)
 
 
 def test_recovery_of_a_lost_wallet_already_removed_from_the_registry(ed: Ed) -> None:
@@ -340,16 +339,17 @@ def test_recovery_works_for_a_zero_balance(ed: Ed) -> None:
 def test_recovery_refuses_a_wallet_of_another_investor(ed: Ed, lost: str, new: str, investor_id: str) -> None:
     token, w = ed.token, ed.w
     lost_a, new_a = w.people[lost].address, w.people[new].address
-    exc = refused(w.chain, lambda: token.recover(w.agent, lost_a, new_a, investor_id), watch=w.state)
-    assert_reverted(
-        exc, "RecoveryInvestorMismatch", {"lostWallet": lost_a, "newWallet": new_a, "investorId": id32(investor_id)}
-    )
+    with (
+        unchanged(w.chain, w.agent, watch=w.state),
+        reverts("RecoveryInvestorMismatch", lostWallet=lost_a, newWallet=new_a, investorId=id32(investor_id)),
+    ):
+        token.recover(w.agent, lost_a, new_a, investor_id)
 
 
 def test_recovery_to_the_same_wallet_is_refused(ed: Ed) -> None:
     token, w, alice = ed.token, ed.w, ed.alice.address
-    exc = refused(w.chain, lambda: token.recover(w.agent, alice, alice, "ALICE"), watch=w.state)
-    assert_reverted(exc, "RecoveryToSameWallet", {"wallet": alice})
+    with unchanged(w.chain, w.agent, watch=w.state), reverts("RecoveryToSameWallet", wallet=alice):
+        token.recover(w.agent, alice, alice, "ALICE")
 
 
 # --------------------------------------------------------------------------------------------- lost eligibility
@@ -377,13 +377,13 @@ def test_holder_who_lost_eligibility_exits_to_the_treasury_and_nowhere_else(ed: 
     assert token.can_transfer(h, treasury, 100) is True
     assert token.can_transfer(h, alice, 100) is False
     assert token.check_transfer(h, alice, 100).code == 2
-    exc = refused(w.chain, lambda: token.transfer(holder, alice, 100), watch=w.state)
-    assert_restricted(exc, 2, h, alice, ed.u18(100))
+    with unchanged(w.chain, holder, watch=w.state), restricted(2, h, alice, ed.u18(100)):
+        token.transfer(holder, alice, 100)
     token.approve(holder, ed.spender.address, 200)
-    exc = refused(w.chain, lambda: token.transfer_from(ed.spender, h, alice, 100), watch=w.state)
-    assert_restricted(exc, 2, h, alice, ed.u18(100))
-    exc = refused(w.chain, lambda: token.batch_transfer(holder, [(treasury, 1), (alice, 1)]), watch=w.state)
-    assert_restricted(exc, 2, h, alice, ed.u18(1))
+    with unchanged(w.chain, ed.spender, watch=w.state), restricted(2, h, alice, ed.u18(100)):
+        token.transfer_from(ed.spender, h, alice, 100)
+    with unchanged(w.chain, holder, watch=w.state), restricted(2, h, alice, ed.u18(1)):
+        token.batch_transfer(holder, [(treasury, 1), (alice, 1)])
     token.transfer(holder, treasury, 100)
     token.transfer_from(ed.spender, h, treasury, 200)
     assert token.raw_balance_of(h) == ed.u18(700)
@@ -461,9 +461,10 @@ def test_can_transfer_is_not_false_for_a_plain_balance_shortfall(ed: Ed, frozen:
         token.freeze_partial(w.agent, alice, frozen)
     assert token.can_transfer(alice, bob, 1001) is True
     assert token.check_transfer(alice, bob, 1001).code == 0
-    exc = refused(w.chain, lambda: token.transfer(ed.alice, bob, 1001), watch=w.state)
-    assert type(exc) is TransactionReverted
-    assert_reverted(exc, "ERC20InsufficientBalance", {"sender": alice, "balance": ed.u18(1000), "needed": ed.u18(1001)})
+    insufficient = reverts("ERC20InsufficientBalance", sender=alice, balance=ed.u18(1000), needed=ed.u18(1001))
+    with unchanged(w.chain, ed.alice, watch=w.state), insufficient as refusal:
+        token.transfer(ed.alice, bob, 1001)
+    assert type(refusal.value) is TransactionReverted
 
 
 def test_insufficient_unfrozen_balance_error_carries_account_amount_and_unfrozen(ed: Ed) -> None:
@@ -471,15 +472,15 @@ def test_insufficient_unfrozen_balance_error_carries_account_amount_and_unfrozen
     token.freeze_partial(w.agent, alice, 500)
     assert token.can_transfer(alice, bob, 500) is True
     assert token.can_transfer(alice, bob, Decimal("500.000000000000000001")) is False
-    exc = refused(w.chain, lambda: token.transfer(ed.alice, bob, 501), watch=w.state)
-    assert_unfrozen_shortfall(exc, alice, ed.u18(501), ed.u18(500))
-    assert str(exc) == f"TransferRestricted(code=6, reason={message_for(6)!r})"
+    with unchanged(w.chain, ed.alice, watch=w.state), unfrozen_shortfall(alice, ed.u18(501), ed.u18(500)) as refusal:
+        token.transfer(ed.alice, bob, 501)
+    assert str(refusal.value) == f"TransferRestricted(code=6, reason={message_for(6)!r})"
     token.approve(ed.alice, ed.spender.address, 1000)
-    exc = refused(w.chain, lambda: token.transfer_from(ed.spender, alice, bob, 1000), watch=w.state)
-    assert_unfrozen_shortfall(exc, alice, ed.u18(1000), ed.u18(500))
+    with unchanged(w.chain, ed.spender, watch=w.state), unfrozen_shortfall(alice, ed.u18(1000), ed.u18(500)):
+        token.transfer_from(ed.spender, alice, bob, 1000)
     token.transfer(ed.alice, bob, 500)  # exactly the unfrozen part is fine
-    exc = refused(w.chain, lambda: token.transfer(ed.alice, bob, Decimal("1e-18")), watch=w.state)
-    assert_unfrozen_shortfall(exc, alice, 1, 0)
+    with unchanged(w.chain, ed.alice, watch=w.state), unfrozen_shortfall(alice, 1, 0):
+        token.transfer(ed.alice, bob, Decimal("1e-18"))
 
 
 def test_set_frozen_tokens_may_exceed_the_balance(ed: Ed) -> None:
@@ -489,15 +490,16 @@ def test_set_frozen_tokens_may_exceed_the_balance(ed: Ed) -> None:
     assert event_args(token, receipt, "Frozen") == [{"account": alice, "amount": ed.u18(1500)}]
     assert token.frozen_tokens(alice) == 1500 and token.balance_of(alice) == 1000
     assert token.raw.wallets_with_freeze_state() == 1 and token.raw.rules()[2] == 128
-    exc = refused(w.chain, lambda: token.transfer(ed.alice, bob, 1), watch=w.state)
-    assert_unfrozen_shortfall(exc, alice, ed.u18(1), 0)
-    exc = refused(w.chain, lambda: token.freeze_partial(w.agent, alice, Decimal("1e-18")), watch=w.state)
-    assert_reverted(
-        exc, "FreezeExceedsBalance", {"account": alice, "balance": ed.u18(1000), "frozenAfter": ed.u18(1500) + 1}
-    )
+    with unchanged(w.chain, ed.alice, watch=w.state), unfrozen_shortfall(alice, ed.u18(1), 0):
+        token.transfer(ed.alice, bob, 1)
+    with (
+        unchanged(w.chain, w.agent, watch=w.state),
+        reverts("FreezeExceedsBalance", account=alice, balance=ed.u18(1000), frozenAfter=ed.u18(1500) + 1),
+    ):
+        token.freeze_partial(w.agent, alice, Decimal("1e-18"))
     token.raw.set_frozen_tokens(w.agent, alice, 2**248 - 1)
-    exc = refused(w.chain, lambda: token.raw.set_frozen_tokens(w.agent, alice, 2**248), watch=w.state)
-    assert_reverted(exc, "FrozenAmountTooLarge", {"amount": 2**248})
+    with unchanged(w.chain, w.agent, watch=w.state), reverts("FrozenAmountTooLarge", amount=2**248):
+        token.raw.set_frozen_tokens(w.agent, alice, 2**248)
     receipt = token.set_frozen_tokens(w.agent, alice, 0)
     assert event_args(token, receipt, "Frozen") == [{"account": alice, "amount": 0}]
     assert token.raw.wallets_with_freeze_state() == 0 and token.raw.rules()[2] == 0
@@ -510,12 +512,16 @@ def test_partial_freeze_and_unfreeze_events_and_errors(ed: Ed) -> None:
     assert token.event_names(receipt) == ["TokensFrozen", "Frozen"]
     assert event_args(token, receipt, "TokensFrozen") == [{"user": alice, "amount": ed.u18(400)}]
     assert event_args(token, receipt, "Frozen") == [{"account": alice, "amount": ed.u18(400)}]
-    exc = refused(w.chain, lambda: token.freeze_partial(w.agent, alice, 601), watch=w.state)
-    assert_reverted(
-        exc, "FreezeExceedsBalance", {"account": alice, "balance": ed.u18(1000), "frozenAfter": ed.u18(1001)}
-    )
-    exc = refused(w.chain, lambda: token.unfreeze_partial(w.agent, alice, 401), watch=w.state)
-    assert_reverted(exc, "UnfreezeExceedsFrozen", {"account": alice, "frozen": ed.u18(400), "amount": ed.u18(401)})
+    with (
+        unchanged(w.chain, w.agent, watch=w.state),
+        reverts("FreezeExceedsBalance", account=alice, balance=ed.u18(1000), frozenAfter=ed.u18(1001)),
+    ):
+        token.freeze_partial(w.agent, alice, 601)
+    with (
+        unchanged(w.chain, w.agent, watch=w.state),
+        reverts("UnfreezeExceedsFrozen", account=alice, frozen=ed.u18(400), amount=ed.u18(401)),
+    ):
+        token.unfreeze_partial(w.agent, alice, 401)
     receipt = token.unfreeze_partial(w.agent, alice, 150)
     assert token.event_names(receipt) == ["TokensUnfrozen", "Frozen"]
     assert event_args(token, receipt, "TokensUnfrozen") == [{"user": alice, "amount": ed.u18(150)}]
@@ -526,8 +532,8 @@ def test_partial_freeze_and_unfreeze_events_and_errors(ed: Ed) -> None:
         ("unfreezePartialTokens", (ZERO, 0)),
         ("setFrozenTokens", (ZERO, 1)),
     ):
-        exc = refused(w.chain, partial(getattr(token.raw, python_name(function)), w.agent, *args), watch=w.state)
-        assert_reverted(exc, "ZeroAddress", {})
+        with unchanged(w.chain, w.agent, watch=w.state), reverts("ZeroAddress"):
+            getattr(token.raw, python_name(function))(w.agent, *args)
     receipt = token.raw.batch_set_address_frozen(w.agent, [alice, ed.bob.address], [True, False])
     assert event_args(token, receipt, "AddressFrozen") == [
         {"user": alice, "isFrozen": True, "owner": w.agent.address},
@@ -627,22 +633,19 @@ BATCH_MISMATCH = [
 def test_token_batch_forms_refuse_unequal_arrays(ed: Ed, function: str, caller: str, args: Any) -> None:
     w = ed.w
     signer = {"holder": ed.alice, "issuer": w.issuer, "agent": w.agent}[caller]
-    exc = refused(w.chain, lambda: getattr(ed.token.raw, python_name(function))(signer, *args(ed)), watch=w.state)
-    assert_reverted(exc, "ArrayLengthMismatch", {})
+    with unchanged(w.chain, signer, watch=w.state), reverts("ArrayLengthMismatch"):
+        getattr(ed.token.raw, python_name(function))(signer, *args(ed))
 
 
 def test_batch_burn_and_batch_mint_are_all_or_nothing(ed: Ed) -> None:
     token, w = ed.token, ed.w
-    exc = refused(
-        w.chain, lambda: token.batch_burn(w.issuer, [(ed.alice.address, 1), (ed.bob.address, 1001)]), watch=w.state
-    )
-    assert_reverted(
-        exc, "ERC20InsufficientBalance", {"sender": ed.bob.address, "balance": ed.u18(1000), "needed": ed.u18(1001)}
-    )
-    exc = refused(
-        w.chain, lambda: token.batch_mint(w.issuer, [(ed.alice.address, 1), (ed.u.address, 1)]), watch=w.state
-    )
-    assert_restricted(exc, 3, ZERO, ed.u.address, ed.u18(1))
+    with (
+        unchanged(w.chain, w.issuer, watch=w.state),
+        reverts("ERC20InsufficientBalance", sender=ed.bob.address, balance=ed.u18(1000), needed=ed.u18(1001)),
+    ):
+        token.batch_burn(w.issuer, [(ed.alice.address, 1), (ed.bob.address, 1001)])
+    with unchanged(w.chain, w.issuer, watch=w.state), restricted(3, ZERO, ed.u.address, ed.u18(1)):
+        token.batch_mint(w.issuer, [(ed.alice.address, 1), (ed.u.address, 1)])
     receipt = token.batch_burn(w.issuer, [(ed.alice.address, 1000), (ed.bob.address, 1)])
     assert token.event_names(receipt) == ["Transfer", "Transfer"]
     assert token.holder_count() == 3 == ed.holders_from_balances()

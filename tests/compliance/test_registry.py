@@ -18,6 +18,7 @@ from hktoken import Investor, InvestorProfile, InvestorRegistry, RWAToken, SpecE
 from hktoken.abi import python_name
 from hktoken.artifacts import ArtifactStore
 from hktoken.contracts.base import deploy_contract
+from hktoken.testing import reverts
 
 from ._helpers import (
     DAY,
@@ -29,13 +30,12 @@ from ._helpers import (
     YEAR,
     ZERO,
     World,
-    assert_reverted,
     batch_call,
     event_args,
     extra_account,
     id32,
     investor,
-    refused,
+    unchanged,
     when,
 )
 
@@ -154,16 +154,12 @@ def test_removed_wallet_is_retired_forever(rg: Rg) -> None:
         lambda: registry.add_wallet(admin, "ALICE", alice),
         lambda: registry.remove_wallet(admin, alice),
     ):
-        exc = refused(rg.w.chain, action, watch=rg.regstate)
-        assert_reverted(exc, "WalletRetired", {"wallet": alice})
+        with unchanged(rg.w.chain, admin, watch=rg.regstate), reverts("WalletRetired", wallet=alice):
+            action()
     # Registering it again is refused in Python, before anything is sent.
-    exc = refused(
-        rg.w.chain,
-        lambda: registry.register_investor(admin, investor(rg.w.chain, "NEW", [alice])),
-        exc_type=SpecError,
-        watch=rg.regstate,
-    )
-    assert str(exc) == (
+    with unchanged(rg.w.chain, admin, watch=rg.regstate), pytest.raises(SpecError) as refusal:
+        registry.register_investor(admin, investor(rg.w.chain, "NEW", [alice]))
+    assert str(refusal.value) == (
         f"wallet {alice} is already registered (or retired): "
         "a wallet belongs to one investor for good: use a new wallet"
     )
@@ -173,8 +169,8 @@ def test_removed_wallet_is_retired_forever(rg: Rg) -> None:
     registry.update(admin, "ALICE", country=SG, investor_class=INST, omnibus=False)
     assert registry.profile(alice).revoked and registry.profile(alice).country == HK
     assert registry.profile(extra).country == SG and registry.is_verified(extra)
-    exc = refused(rg.w.chain, lambda: registry.remove_wallet(admin, rg.wallets[5]), watch=rg.regstate)
-    assert_reverted(exc, "WalletNotRegistered", {"wallet": rg.wallets[5]})
+    with unchanged(rg.w.chain, admin, watch=rg.regstate), reverts("WalletNotRegistered", wallet=rg.wallets[5]):
+        registry.remove_wallet(admin, rg.wallets[5])
 
 
 def test_update_investor_propagates_to_every_wallet(rg: Rg) -> None:
@@ -247,8 +243,8 @@ def test_too_many_wallets_at_the_seventeenth(rg: Rg) -> None:
     fifteen = rg.wallets[:15]
     registry.raw.batch_add_wallets(admin, [id32("ALICE")] * 15, fifteen)
     assert len(registry.wallets_of("ALICE")) == 16
-    exc = refused(rg.w.chain, lambda: registry.add_wallet(admin, "ALICE", rg.wallets[15]), watch=rg.regstate)
-    assert_reverted(exc, "TooManyWallets", {"id": id32("ALICE")})
+    with unchanged(rg.w.chain, admin, watch=rg.regstate), reverts("TooManyWallets", id=id32("ALICE")):
+        registry.add_wallet(admin, "ALICE", rg.wallets[15])
     registry.remove_wallet(admin, fifteen[0])  # a removed wallet frees its place
     registry.add_wallet(admin, "ALICE", rg.wallets[15])
     assert len(registry.wallets_of("ALICE")) == 16
@@ -257,15 +253,16 @@ def test_too_many_wallets_at_the_seventeenth(rg: Rg) -> None:
 def test_batch_register_is_all_or_nothing(rg: Rg) -> None:
     registry, admin = rg.registry, rg.w.admin
     expiry = rg.w.chain.timestamp() + YEAR
-    exc = refused(
-        rg.w.chain,
-        lambda: registry.raw.batch_register_investors(
-            admin, [id32("NEW"), id32("NEW2")], [rg.wallets[0], rg.wallets[1]],
-            [HK, 0], [2, 2], [expiry, expiry], [False, False],
-        ),
-        watch=rg.regstate,
-    )  # fmt: skip
-    assert_reverted(exc, "InvalidCountry", {"country": 0})
+    with unchanged(rg.w.chain, admin, watch=rg.regstate), reverts("InvalidCountry", country=0):
+        registry.raw.batch_register_investors(
+            admin,
+            [id32("NEW"), id32("NEW2")],
+            [rg.wallets[0], rg.wallets[1]],
+            [HK, 0],
+            [2, 2],
+            [expiry, expiry],
+            [False, False],
+        )
     assert registry.raw.last_key() == 1 and registry.investor_of(rg.wallets[0]) is None
 
 
@@ -438,15 +435,13 @@ BAD_INPUTS: list[tuple[str, Call, str, Callable[[Rg], dict[str, Any]]]] = [
 def test_registry_refuses_bad_input(rg: Rg, call: Call, error: str, arguments: Callable[[Rg], dict[str, Any]]) -> None:
     function, args = call(rg)
     expected = arguments(rg)
-    exc = refused(
-        rg.w.chain, lambda: getattr(rg.registry.raw, python_name(function))(rg.w.admin, *args), watch=rg.regstate
-    )
-    assert_reverted(exc, error, expected)
+    with unchanged(rg.w.chain, rg.w.admin, watch=rg.regstate), reverts(error, **expected):
+        getattr(rg.registry.raw, python_name(function))(rg.w.admin, *args)
 
 
 def test_registry_constructor_refuses_a_zero_admin(rg: Rg) -> None:
-    exc = refused(rg.w.chain, lambda: deploy_contract(rg.w.chain, rg.w.admin, "InvestorRegistry", ZERO))
-    assert_reverted(exc, "ZeroAddress", {})
+    with unchanged(rg.w.chain, rg.w.admin), reverts("ZeroAddress"):
+        deploy_contract(rg.w.chain, rg.w.admin, "InvestorRegistry", ZERO)
 
 
 # --------------------------------------------------------------------------------------------- Python-side validation
@@ -552,16 +547,8 @@ PY_CASES: list[tuple[str, Callable[[Rg], Any]]] = [
 
 @pytest.mark.parametrize("action", [pytest.param(case[1], id=case[0]) for case in PY_CASES])
 def test_python_validation_refuses_before_sending(rg: Rg, action: Callable[[Rg], Any]) -> None:
-    chain = rg.w.chain
-    signers = (rg.w.admin, rg.alice)
-    nonces = [chain.w3.eth.get_transaction_count(s.address) for s in signers]
-    block = chain.w3.eth.block_number
-    state = rg.regstate()
-    with pytest.raises(SpecError):
+    with unchanged(rg.w.chain, rg.w.admin, rg.alice, watch=rg.regstate), pytest.raises(SpecError):
         action(rg)
-    assert [chain.w3.eth.get_transaction_count(s.address) for s in signers] == nonces
-    assert chain.w3.eth.block_number == block
-    assert rg.regstate() == state
 
 
 # --------------------------------------------------------------------------------------------- the packed word
@@ -622,8 +609,10 @@ def test_registry_supports_its_interfaces(rg: Rg) -> None:
 
 def test_registry_transaction_reverted_is_a_typed_error(rg: Rg) -> None:
     """A revert surfaces as TransactionReverted with the decoded error, never as a raw web3 error."""
-    exc = refused(rg.w.chain, lambda: rg.registry.revoke(rg.w.admin, "NOBODY"), exc_type=TransactionReverted)
-    assert str(exc) == f"reverted with InvestorNotRegistered(id=0x{id32('NOBODY').hex()})"
+    with unchanged(rg.w.chain, rg.w.admin), reverts("InvestorNotRegistered", id=id32("NOBODY")) as refusal:
+        rg.registry.revoke(rg.w.admin, "NOBODY")
+    assert type(refusal.value) is TransactionReverted
+    assert str(refusal.value) == f"reverted with InvestorNotRegistered(id=0x{id32('NOBODY').hex()})"
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from eth_account.signers.local import LocalAccount
 from hktoken import HKDStablecoin, MissingRole, SpecError
 from hktoken.abi import python_name
 from hktoken.contracts.base import ContractWrapper, role_id
+from hktoken.testing import reverts
 
 from ._helpers import (
     HK,
@@ -26,7 +27,7 @@ from ._helpers import (
     id32,
     investor,
     raw_batch,
-    refused,
+    unchanged,
 )
 
 ADMIN, ISSUER, AGENT, PAUSER, COMPLIANCE, REGISTRAR = (
@@ -254,16 +255,13 @@ def test_privileged_function_refuses_other_roles(
     if (key, function) in PREPARE:
         PREPARE[key, function](rl)
     call_args = args(rl)
-    exc = refused(
-        rl.w.chain,
-        lambda: getattr(contract.raw, python_name(function))(signer, *call_args),
-        exc_type=MissingRole,
-        watch=lambda: _fingerprint(rl),
-        signer=signer,
-    )
+    missing = reverts("AccessControlUnauthorizedAccount", account=signer.address, neededRole=role_id(role))
+    with unchanged(rl.w.chain, signer, watch=lambda: _fingerprint(rl)), missing as refusal:
+        getattr(contract.raw, python_name(function))(signer, *call_args)
+    exc = refusal.value
+    assert isinstance(exc, MissingRole)
     assert exc.role == role
     assert exc.account == signer.address
-    assert exc.error == "AccessControlUnauthorizedAccount"
     assert exc.arguments == {"account": signer.address, "neededRole": role_id(role)}
 
 

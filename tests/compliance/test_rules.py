@@ -16,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from hktoken import ComplianceRules, MissingRole, RWAToken, TokenRoles
 from hktoken.abi import python_name
 from hktoken.models.restrictions import message_for
+from hktoken.testing import reverts
 
 from ._helpers import (
     DAY,
@@ -28,14 +29,13 @@ from ._helpers import (
     US,
     ZERO,
     World,
-    assert_restricted,
-    assert_reverted,
-    assert_unfrozen_shortfall,
     event_args,
     extra_account,
     fund,
     investor,
-    refused,
+    restricted,
+    unchanged,
+    unfrozen_shortfall,
 )
 
 FLAG_ALLOW, FLAG_BLOCK, FLAG_HOLDERS, FLAG_BALANCE = 1, 2, 4, 8
@@ -99,12 +99,10 @@ def _transfer_case(rw: Rw, sender: str, recipient: str, amount: Decimal, code: i
 
     if code:
         before = watch()
-        exc = refused(w.chain, lambda: token.transfer(rw.signers[sender], dst, amount), watch=watch)
-        if code == 6:
-            unfrozen = before["balances"][src] - before["frozen"][src]
-            assert_unfrozen_shortfall(exc, src, raw, unfrozen)
-        else:
-            assert_restricted(exc, code, src, dst, raw)
+        unfrozen = before["balances"][src] - before["frozen"][src]
+        refusal = unfrozen_shortfall(src, raw, unfrozen) if code == 6 else restricted(code, src, dst, raw)
+        with unchanged(w.chain, rw.signers[sender], watch=watch), refusal:
+            token.transfer(rw.signers[sender], dst, amount)
         return None
     src_before, dst_before = token.raw_balance_of(src), token.raw_balance_of(dst)
     receipt = token.transfer(rw.signers[sender], dst, amount)
@@ -223,8 +221,8 @@ def test_mint_rule(rw: Rw, setup: Setup, recipient: str, amount: int, code: int)
     dst, raw = rw.who[recipient], w.u(amount)
     assert token.raw.detect_transfer_restriction(ZERO, dst, raw) == code
     if code:
-        exc = refused(w.chain, lambda: token.mint(w.issuer, dst, amount), watch=lambda: w.state(*rw.who.values()))
-        assert_restricted(exc, code, ZERO, dst, raw)
+        with unchanged(w.chain, w.issuer, watch=lambda: w.state(*rw.who.values())), restricted(code, ZERO, dst, raw):
+            token.mint(w.issuer, dst, amount)
     else:
         before = token.raw_balance_of(dst), int(token.raw.total_supply())
         token.mint(w.issuer, dst, amount)
@@ -244,16 +242,14 @@ def test_supply_cap_refuses_mint_above_and_accepts_up_to_it(rw: Rw) -> None:
         dst = rw.who[recipient]
         assert token.raw.detect_transfer_restriction(ZERO, dst, w.u(100) + 1) == 14
         above = partial(token.raw.mint, w.issuer, dst, w.u(100) + 1)
-        exc = refused(w.chain, above, watch=watch)
-        assert_restricted(exc, 14, ZERO, dst, w.u(100) + 1)
-    exc = refused(
-        w.chain, lambda: token.batch_mint(w.issuer, [(rw.who["bob"], 60), (rw.who["alice"], 41)]), watch=watch
-    )
-    assert_restricted(exc, 14, ZERO, rw.who["alice"], w.u(41))
+        with unchanged(w.chain, w.issuer, watch=watch), restricted(14, ZERO, dst, w.u(100) + 1):
+            above()
+    with unchanged(w.chain, w.issuer, watch=watch), restricted(14, ZERO, rw.who["alice"], w.u(41)):
+        token.batch_mint(w.issuer, [(rw.who["bob"], 60), (rw.who["alice"], 41)])
     token.mint(w.issuer, rw.who["bob"], 100)
     assert int(token.raw.total_supply()) == supply + w.u(100)
-    exc = refused(w.chain, lambda: token.mint(w.issuer, rw.who["treasury"], Decimal("1e-18")), watch=watch)
-    assert_restricted(exc, 14, ZERO, rw.who["treasury"], 1)
+    with unchanged(w.chain, w.issuer, watch=watch), restricted(14, ZERO, rw.who["treasury"], 1):
+        token.mint(w.issuer, rw.who["treasury"], Decimal("1e-18"))
     _transfer_case(rw, "alice", "bob", Decimal(5), 0)  # transfers are not capped
     token.burn(w.issuer, rw.who["bob"], 1)
     token.mint(w.issuer, rw.who["bob"], 1)  # burning made room again
@@ -262,8 +258,11 @@ def test_supply_cap_refuses_mint_above_and_accepts_up_to_it(rw: Rw) -> None:
 def test_supply_cap_cannot_be_set_below_supply(rw: Rw) -> None:
     token, w = rw.token, rw.w
     supply = int(token.raw.total_supply())
-    exc = refused(w.chain, lambda: w.comply("setSupplyCap", supply - 1), watch=w.state)
-    assert_reverted(exc, "SupplyCapBelowSupply", {"cap": supply - 1, "supply": supply})
+    with (
+        unchanged(w.chain, w.compliance, watch=w.state),
+        reverts("SupplyCapBelowSupply", cap=supply - 1, supply=supply),
+    ):
+        w.comply("setSupplyCap", supply - 1)
     receipt = w.comply("setSupplyCap", supply)  # equal is fine
     assert event_args(token, receipt, "SupplyCapSet") == [{"supplyCap": supply}]
     assert token.rules().supply_cap == token.from_units(supply)
@@ -426,14 +425,14 @@ def test_country_setters_events_views_and_flags(rw: Rw) -> None:
 @pytest.mark.parametrize("setter", ["setAllowedCountries", "setBlockedCountries"])
 @pytest.mark.parametrize("country", [0, 1000, 65535])
 def test_country_setters_refuse_invalid_codes(rw: Rw, setter: str, country: int) -> None:
-    exc = refused(rw.w.chain, lambda: rw.w.comply(setter, [HK, country], True), watch=rw.w.state)
-    assert_reverted(exc, "InvalidCountry", {"country": country})
+    with unchanged(rw.w.chain, rw.w.compliance, watch=rw.w.state), reverts("InvalidCountry", country=country):
+        rw.w.comply(setter, [HK, country], True)
 
 
 @pytest.mark.parametrize("mask", [0x01, 0x10, 0x80, 0x0F, 0xFF])
 def test_class_mask_refuses_bits_outside_the_three_classes(rw: Rw, mask: int) -> None:
-    exc = refused(rw.w.chain, lambda: rw.w.comply("setRequiredInvestorClasses", mask), watch=rw.w.state)
-    assert_reverted(exc, "InvalidInvestorClassMask", {"mask": mask})
+    with unchanged(rw.w.chain, rw.w.compliance, watch=rw.w.state), reverts("InvalidInvestorClassMask", mask=mask):
+        rw.w.comply("setRequiredInvestorClasses", mask)
 
 
 SETTERS = [
@@ -466,8 +465,8 @@ def test_rule_setter_event_getter_and_flag(
 
 @pytest.mark.parametrize("function", ["setMinimumTransfer", "setDenomination"])
 def test_amount_rules_must_fit_uint128(rw: Rw, function: str) -> None:
-    exc = refused(rw.w.chain, lambda: rw.w.comply(function, 2**128), watch=rw.w.state)
-    assert_reverted(exc, "RuleValueTooLarge", {"value": 2**128})
+    with unchanged(rw.w.chain, rw.w.compliance, watch=rw.w.state), reverts("RuleValueTooLarge", value=2**128):
+        rw.w.comply(function, 2**128)
 
 
 def test_denomination_one_is_off(rw: Rw) -> None:

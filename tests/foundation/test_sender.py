@@ -15,6 +15,7 @@ from hktoken.chain.sender import GAS_MARGIN_PERCENT
 from hktoken.contracts import register_domain_errors
 from hktoken.errors import ChainError, HKTokenError, SpecError, TransactionReverted, TransferRestricted
 from hktoken.models.restrictions import message_for
+from hktoken.testing import nothing_sent, reverts
 
 from ._support import ETH
 from .conftest import ProbeEnv
@@ -31,13 +32,10 @@ def _revert(probe: ProbeEnv, fn: str, *args: object, signer_index: int = 1) -> T
     w3 = probe.chain.w3
     signer = probe.accounts[signer_index]
     nonce = w3.eth.get_transaction_count(signer.address, "pending")
-    block = w3.eth.block_number
     balance = w3.eth.get_balance(signer.address)
-    with pytest.raises(TransactionReverted) as info:
+    with nothing_sent(probe.chain, signer), pytest.raises(TransactionReverted) as info:
         probe.chain.sender.send(signer, probe.probe.address, probe.data(fn, *args))
     assert info.value.tx_hash is None
-    assert w3.eth.get_transaction_count(signer.address, "pending") == nonce
-    assert w3.eth.block_number == block
     assert w3.eth.get_balance(signer.address) == balance
     # and the sender did not burn a nonce either: the next transaction uses the same one
     receipt = probe.chain.sender.send(signer, probe.probe.address, probe.data("bump"))
@@ -138,16 +136,11 @@ def test_a_registered_factory_builds_the_exception(probe: ProbeEnv) -> None:
 
 def test_simulation_runs_against_the_block_the_transaction_lands_in(probe: ProbeEnv) -> None:
     # failOnChain(n) reverts once block.number > n: true for the next block, not for the latest one.
-    w3 = probe.chain.w3
     signer = probe.accounts[5]
-    nonce = w3.eth.get_transaction_count(signer.address)
-    latest = w3.eth.block_number
-    with pytest.raises(TransactionReverted) as info:
+    latest = probe.chain.w3.eth.block_number  # the argument: not a "nothing was sent" check
+    with nothing_sent(probe.chain, signer), reverts("OnChainOnly", blockNumber=latest + 1) as info:
         probe.chain.sender.send(signer, probe.probe.address, probe.data("failOnChain", latest))
-    assert (info.value.error, info.value.arguments) == ("OnChainOnly", {"blockNumber": latest + 1})
     assert info.value.tx_hash is None  # caught by the simulation: nothing was sent
-    assert w3.eth.get_transaction_count(signer.address) == nonce
-    assert w3.eth.block_number == latest
 
 
 def test_mined_failure_is_replayed_to_decode_its_error(probe: ProbeEnv) -> None:
