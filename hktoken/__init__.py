@@ -15,7 +15,7 @@ from hktoken.errors import (
     UnknownContractError,
 )
 from hktoken.models import ComplianceRules, Investor, InvestorClass, InvestorProfile
-from hktoken.restrictions import Restriction
+from hktoken.models.restrictions import Restriction
 
 __version__ = "0.1.0"
 

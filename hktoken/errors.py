@@ -2,6 +2,9 @@
 
 Every error a user can cause derives from :class:`HKTokenError`. Its ``str()`` is a single line that
 names the cause and, where there is one, the fix; the CLI prints exactly that line and exits non-zero.
+
+A node failure (:class:`ChainError`) and a contract's refusal (:class:`TransactionReverted`) are siblings,
+so catching one never swallows the other.
 """
 
 from __future__ import annotations
@@ -34,16 +37,19 @@ class SignerError(HKTokenError):
     """A signing key could not be loaded (missing variable, unreadable keystore, wrong password)."""
 
 
-class SpecError(HKTokenError):
-    """Input from a user (spec file, CLI argument, Python argument) is invalid; nothing was sent."""
+class SpecError(HKTokenError, ValueError):
+    """Input from a user (spec file, CLI argument, Python argument) is invalid; nothing was sent.
+
+    Also a ``ValueError``, so code that validates with ``except ValueError`` treats it as bad input."""
 
 
 class UnknownContractError(SpecError):
     """No compiled artifact exists for the requested contract name."""
 
 
-class TransactionReverted(ChainError):
-    """A call or transaction reverted. Carries the decoded custom error, never a raw hex blob.
+class TransactionReverted(HKTokenError):
+    """A call or transaction reverted: the contract refused it. Carries the decoded custom error, never a raw
+    hex blob. Not a :class:`ChainError`: the node worked, the contract said no.
 
     ``error`` is the Solidity error name (``"AccessControlUnauthorizedAccount"``), ``args`` its decoded
     arguments by name, ``data`` the raw revert data for the record.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -30,11 +31,15 @@ class Chain:
         # No build index yet (fresh checkout, or a node used only for ether): Error(string), Panic and
         # unknown selectors still decode; a present but unreadable index still raises.
         has_build = (self.artifacts.directory / BUILD_INFO).exists()
-        self.decoder = RevertDecoder(self.artifacts.error_abis() if has_build else [])
+        self.decoder = RevertDecoder(self.artifacts.error_abis() if has_build else [], abi_source=self._artifact_abis)
         self.sender = TransactionSender(self)
 
     def __repr__(self) -> str:
         return f"Chain(rpc_url={self.rpc_url!r}, chain_id={self.chain_id})"
+
+    def _artifact_abis(self) -> Iterator[list[dict[str, Any]]]:
+        for name in self.artifacts.names():
+            yield self.artifacts.get(name).abi
 
     def rpc(self, method: str, params: list[Any] | None = None) -> Any:
         """A raw JSON-RPC call (anvil_*, evm_*), with errors turned into ChainError."""

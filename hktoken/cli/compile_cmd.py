@@ -1,4 +1,7 @@
-"""``hktoken compile``: build contracts/ into the shipped artifacts, or check them (``--check``)."""
+"""``hktoken compile``: build contracts/ into the shipped artifacts, or check them (``--check``).
+
+Building into the shipped artifact folder also regenerates the plain ABI surface (``hktoken/contracts/_abi``),
+and ``--check`` checks it too, so the two never drift apart."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ from pathlib import Path
 
 import click
 
-from hktoken.artifacts import ARTIFACTS_DIR
+from hktoken.artifacts import ARTIFACTS_DIR, ArtifactStore
 from hktoken.compiler import check_artifacts, compile_project
+from hktoken.contracts import codegen
 
 
 @click.command("compile")
@@ -30,13 +34,16 @@ from hktoken.compiler import check_artifacts, compile_project
 @click.option("--force", is_flag=True, help="Rebuild even when the cache says nothing changed.")
 def compile_command(root: Path | None, out_dir: Path, check: bool, force: bool) -> None:
     """Compile every contract under contracts/ (cached by content hash)."""
+    shipped = out_dir.resolve() == ARTIFACTS_DIR
     if check:
         problems = check_artifacts(root, out_dir)
+        if shipped and not problems:
+            problems = codegen.check(ArtifactStore(out_dir))
         if problems:
             for problem in problems:
                 click.echo(f"  {problem}", err=True)
             click.echo(
-                f"error: {len(problems)} artifact file(s) in {out_dir} differ from a fresh build: "
+                f"error: {len(problems)} artifact or generated file(s) differ from a fresh build: "
                 "run `hktoken compile` and commit the result",
                 err=True,
             )
@@ -51,3 +58,6 @@ def compile_command(root: Path | None, out_dir: Path, check: bool, force: bool) 
         f"{state}: {len(result.contracts)} contracts with solc {result.solc_version} "
         f"in {result.seconds:.2f}s -> {result.artifacts_dir}"
     )
+    if shipped:
+        written = codegen.generate(ArtifactStore(out_dir))
+        click.echo(f"ABI surface: {len(written)} generated file(s) rewritten in {codegen.GENERATED_DIR}")

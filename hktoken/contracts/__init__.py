@@ -1,17 +1,23 @@
-"""Typed wrappers of hktoken's contracts."""
+"""Typed wrappers of hktoken's contracts, over the plain ABI surface generated from the artifacts."""
 
-from hktoken.contracts.base import ContractWrapper, role_id
+from hktoken.contracts.base import ContractWrapper, ERC20Wrapper, deploy_contract, role_id
+from hktoken.contracts.refusals import register_domain_errors
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.stablecoin import HKDStablecoin
+from hktoken.contracts.surface import AbiSurface
 from hktoken.contracts.token import Document, RWAToken, TokenRoles, TransferCheck
 
 __all__ = [
+    "AbiSurface",
     "ContractWrapper",
     "Document",
+    "ERC20Wrapper",
     "HKDStablecoin",
     "InvestorRegistry",
     "RWAToken",
     "TokenRoles",
     "TransferCheck",
+    "deploy_contract",
+    "register_domain_errors",
     "role_id",
 ]

@@ -17,26 +17,18 @@ from pydantic import ValidationError
 from web3.types import TxReceipt
 
 from hktoken.chain.connection import Chain
+from hktoken.contracts._abi import RWATokenFunctions
 from hktoken.contracts.base import ERC20Wrapper, deploy_contract
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.errors import SpecError
 from hktoken.models.common import chain_time, spec_error, to_address
 from hktoken.models.investor import InvestorClass, investor_id_bytes
+from hktoken.models.restrictions import Restriction, message_for
 from hktoken.models.rules import ComplianceRules
-from hktoken.restrictions import Restriction, message_for
 from hktoken.units import Amount, to_base_units
 
 UINT128_MAX = 2**128 - 1
 UINT64_MAX = 2**64 - 1
-PERMIT_TYPES = {
-    "Permit": [
-        {"name": "owner", "type": "address"},
-        {"name": "spender", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ]
-}
 
 
 @dataclass(frozen=True)
@@ -100,11 +92,11 @@ def _rule_amounts(rules: ComplianceRules, decimals: int) -> dict[str, int]:
     return amounts
 
 
-class RWAToken(ERC20Wrapper):
+class RWAToken(ERC20Wrapper[RWATokenFunctions]):
     """A KYC-gated ERC-20 whose every balance change passes the registry and the token's rules."""
 
-    artifact_name = "RWAToken"
-    roles = ("ISSUER_ROLE", "AGENT_ROLE", "PAUSER_ROLE", "COMPLIANCE_ROLE")
+    surface_type = RWATokenFunctions
+    artifact_name = RWATokenFunctions.artifact_name
 
     @classmethod
     def deploy(
@@ -144,10 +136,10 @@ class RWAToken(ERC20Wrapper):
         }
         module = to_address(admin_module, what="admin module") if admin_module else None
         module = module or cls.deploy_admin_module(chain, admin)
-        token = cls._deploy(
+        token = cls.deploy_artifact(
             chain, admin, name, symbol, decimals, registry_address, admin.address, treasury_address, module
         )
-        token._grant_roles(admin, grants)
+        token.grant_roles(admin, grants)
         if rules is not None:
             token._apply_rules_as_admin(admin, rules, named_compliance_admins=bool(roles.compliance_admins))
         return token
@@ -175,100 +167,71 @@ class RWAToken(ERC20Wrapper):
 
     def admin_module(self) -> ChecksumAddress:
         """The shared ``RWATokenAdmin`` module this token runs its cold administration in."""
-        return to_address(self._call("adminModule"))
+        return to_address(self.raw.admin_module())
 
     def holder_count(self) -> int:
         """Investors (not wallets) holding a non-zero balance."""
-        return int(self._call("holderCount"))
+        return self.raw.holder_count()
 
     def investor_balance(self, investor_id: str) -> Decimal:
         """An investor's balance summed over all its wallets."""
-        return self.from_units(self._call("investorBalance", investor_id_bytes(investor_id)))
+        return self.from_units(self.raw.investor_balance(investor_id_bytes(investor_id)))
 
     # --- holder operations --------------------------------------------------------------------------
 
     def batch_transfer(self, signer: LocalAccount, transfers: Sequence[tuple[str, Amount]]) -> TxReceipt:
         """Several transfers from the signer, all or nothing (ERC-3643 batchTransfer)."""
         recipients, amounts = _pairs(transfers, "batch_transfer")
-        return self._transact(signer, "batchTransfer", recipients, [self.to_units(a) for a in amounts])
-
-    def sign_permit(
-        self, owner: LocalAccount, spender: str, amount: Amount, *, deadline: int | None = None
-    ) -> dict[str, Any]:
-        """An EIP-2612 permit signed by ``owner`` (nothing is sent): pass it to :meth:`permit`."""
-        value = self.to_units(amount)
-        deadline = deadline if deadline is not None else self.chain.timestamp() + 3600
-        message = {
-            "owner": owner.address,
-            "spender": to_address(spender, what="spender"),
-            "value": value,
-            "nonce": int(self._call("nonces", owner.address)),
-            "deadline": deadline,
-        }
-        domain = {"name": self.name, "version": "1", "chainId": self.chain.chain_id, "verifyingContract": self.address}
-        signed = owner.sign_typed_data(domain_data=domain, message_types=PERMIT_TYPES, message_data=message)
-        return {**message, "v": signed.v, "r": signed.r.to_bytes(32, "big"), "s": signed.s.to_bytes(32, "big")}
-
-    def permit(self, sender: LocalAccount, permit: dict[str, Any]) -> TxReceipt:
-        """Submit a signed permit (anyone may send it)."""
-        return self._transact(
-            sender, "permit", permit["owner"], permit["spender"], permit["value"], permit["deadline"],
-            permit["v"], permit["r"], permit["s"],
-        )  # fmt: skip
+        return self.raw.batch_transfer(signer, recipients, [self.to_units(a) for a in amounts])
 
     # --- compliance views (never send anything) ------------------------------------------------------
 
     def check_transfer(self, sender: str, recipient: str, amount: Amount) -> TransferCheck:
         """The ERC-1404 restriction code and reason for a prospective transfer, without sending it."""
-        code = int(
-            self._call(
-                "detectTransferRestriction",
-                to_address(sender, what="sender"),
-                to_address(recipient, what="recipient"),
-                self.to_units(amount),
-            )
+        code = self.raw.detect_transfer_restriction(
+            to_address(sender, what="sender"), to_address(recipient, what="recipient"), self.to_units(amount)
         )
         return TransferCheck(code, message_for(code))
 
     def message_for_restriction(self, code: int) -> str:
         """The contract's own message for a restriction code."""
-        return str(self._call("messageForTransferRestriction", code))
+        return self.raw.message_for_transfer_restriction(code)
 
     def can_send(self, account: str) -> bool:
         """ERC-7943 canSend."""
-        return bool(self._call("canSend", to_address(account)))
+        return self.raw.can_send(to_address(account))
 
     def can_receive(self, account: str) -> bool:
         """ERC-7943 canReceive."""
-        return bool(self._call("canReceive", to_address(account)))
+        return self.raw.can_receive(to_address(account))
 
     def can_transfer(self, sender: str, recipient: str, amount: Amount) -> bool:
         """ERC-7943 canTransfer."""
-        return bool(self._call("canTransfer", to_address(sender), to_address(recipient), self.to_units(amount)))
+        return self.raw.can_transfer(to_address(sender), to_address(recipient), self.to_units(amount))
 
     def supports_interface(self, interface_id: bytes) -> bool:
         """ERC-165."""
-        return bool(self._call("supportsInterface", interface_id))
+        return self.raw.supports_interface(interface_id)
 
     # --- issuer -------------------------------------------------------------------------------------
 
     def mint(self, signer: LocalAccount, to: str, amount: Amount) -> TxReceipt:
         """Issue tokens to a verified investor (ISSUER_ROLE)."""
-        return self._transact(signer, "mint", to_address(to, what="recipient"), self.to_units(amount))
+        return self.raw.mint(signer, to_address(to, what="recipient"), self.to_units(amount))
 
     def batch_mint(self, signer: LocalAccount, mints: Sequence[tuple[str, Amount]]) -> TxReceipt:
         """Issue to several investors, all or nothing (ISSUER_ROLE)."""
         recipients, amounts = _pairs(mints, "batch_mint")
-        return self._transact(signer, "batchMint", recipients, [self.to_units(a) for a in amounts])
+        return self.raw.batch_mint(signer, recipients, [self.to_units(a) for a in amounts])
 
     def burn(self, signer: LocalAccount, account: str, amount: Amount) -> TxReceipt:
         """Redeem/cancel tokens from an account (ISSUER_ROLE); may dip into frozen tokens."""
-        return self._transact(signer, "burn", to_address(account), self.to_units(amount))
+        return self.raw.burn(signer, to_address(account), self.to_units(amount))
 
     def batch_burn(self, signer: LocalAccount, burns: Sequence[tuple[str, Amount]]) -> TxReceipt:
         """Burn from several accounts, all or nothing (ISSUER_ROLE)."""
         accounts, amounts = _pairs(burns, "batch_burn")
-        return self._transact(signer, "batchBurn", accounts, [self.to_units(a) for a in amounts])
+        return self.raw.batch_burn(signer, accounts, [self.to_units(a) for a in amounts])
 
     def set_mint_rate_limit(
         self, signer: LocalAccount, issuer: str, amount_per_period: Amount, period_seconds: int
@@ -279,65 +242,50 @@ class RWAToken(ERC20Wrapper):
             raise SpecError("amount_per_period is too large (at most 2**128 - 1 base units)")
         if not 0 <= period_seconds <= UINT64_MAX or (amount and period_seconds == 0):
             raise SpecError(f"period_seconds {period_seconds} is invalid", fix="pass a positive number of seconds")
-        return self._transact(signer, "setMintRateLimit", to_address(issuer), amount, period_seconds)
+        return self.raw.set_mint_rate_limit(signer, to_address(issuer), amount, period_seconds)
 
     def mint_allowance(self, issuer: str) -> Decimal | None:
         """What ``issuer`` may still mint now, or None when it has no rate limit."""
-        raw = int(self._call("mintAllowance", to_address(issuer)))
+        raw = self.raw.mint_allowance(to_address(issuer))
         return None if raw == 2**256 - 1 else self.from_units(raw)
 
     # --- agent --------------------------------------------------------------------------------------
 
     def set_address_frozen(self, signer: LocalAccount, account: str, frozen: bool) -> TxReceipt:
         """Freeze or unfreeze a whole address (AGENT_ROLE)."""
-        return self._transact(signer, "setAddressFrozen", to_address(account), frozen)
+        return self.raw.set_address_frozen(signer, to_address(account), frozen)
 
     def is_frozen(self, account: str) -> bool:
         """Whether the whole address is frozen."""
-        return bool(self._call("isFrozen", to_address(account)))
+        return self.raw.is_frozen(to_address(account))
 
     def freeze_partial(self, signer: LocalAccount, account: str, amount: Amount) -> TxReceipt:
         """Freeze part of a balance (adds to what is frozen; AGENT_ROLE)."""
-        return self._transact(signer, "freezePartialTokens", to_address(account), self.to_units(amount))
+        return self.raw.freeze_partial_tokens(signer, to_address(account), self.to_units(amount))
 
     def unfreeze_partial(self, signer: LocalAccount, account: str, amount: Amount) -> TxReceipt:
         """Release part of the frozen amount (AGENT_ROLE)."""
-        return self._transact(signer, "unfreezePartialTokens", to_address(account), self.to_units(amount))
+        return self.raw.unfreeze_partial_tokens(signer, to_address(account), self.to_units(amount))
 
     def set_frozen_tokens(self, signer: LocalAccount, account: str, amount: Amount) -> TxReceipt:
         """ERC-7943: set the absolute frozen amount (may exceed the balance; AGENT_ROLE)."""
-        return self._transact(signer, "setFrozenTokens", to_address(account), self.to_units(amount))
+        return self.raw.set_frozen_tokens(signer, to_address(account), self.to_units(amount))
 
     def frozen_tokens(self, account: str) -> Decimal:
         """The frozen amount of an account."""
-        return self.from_units(self._call("getFrozenTokens", to_address(account)))
+        return self.from_units(self.raw.get_frozen_tokens(to_address(account)))
 
     def forced_transfer(self, signer: LocalAccount, sender: str, recipient: str, amount: Amount) -> TxReceipt:
         """Move tokens on a court or regulator order (AGENT_ROLE): ignores freezes and lock-up."""
-        return self._transact(
-            signer, "forcedTransfer", to_address(sender, what="from"), to_address(recipient, what="to"),
-            self.to_units(amount),
-        )  # fmt: skip
+        return self.raw.forced_transfer(
+            signer, to_address(sender, what="from"), to_address(recipient, what="to"), self.to_units(amount)
+        )
 
     def recover(self, signer: LocalAccount, lost_wallet: str, new_wallet: str, investor_id: str) -> TxReceipt:
         """Move a lost wallet's balance, frozen amount and freeze flag to the investor's new wallet (AGENT_ROLE)."""
-        return self._transact(
-            signer, "recoveryAddress", to_address(lost_wallet), to_address(new_wallet), investor_id_bytes(investor_id)
+        return self.raw.recovery_address(
+            signer, to_address(lost_wallet), to_address(new_wallet), investor_id_bytes(investor_id)
         )
-
-    # --- pauser -------------------------------------------------------------------------------------
-
-    def pause(self, signer: LocalAccount) -> TxReceipt:
-        """Stop holder transfers and issuance (PAUSER_ROLE)."""
-        return self._transact(signer, "pause")
-
-    def unpause(self, signer: LocalAccount) -> TxReceipt:
-        """Resume (PAUSER_ROLE)."""
-        return self._transact(signer, "unpause")
-
-    def paused(self) -> bool:
-        """Whether the token is paused."""
-        return bool(self._call("paused"))
 
     # --- compliance admin ---------------------------------------------------------------------------
 
@@ -349,46 +297,43 @@ class RWAToken(ERC20Wrapper):
             raise spec_error(exc, "rules") from exc
         current = self.rules()
         amounts = _rule_amounts(wanted, self.decimals)  # validated before the first transaction goes out
-        supply = int(self._call("totalSupply"))
+        supply = self.raw.total_supply()
         if amounts["supply_cap"] and amounts["supply_cap"] < supply:
             raise SpecError(
                 f"supply_cap {wanted.supply_cap} is below the current supply {self.from_units(supply)}",
                 fix="raise the cap, or burn first",
             )
-        receipts: list[TxReceipt] = []
-
-        def send(function: str, *args: Any) -> None:
-            receipts.append(self._transact(signer, function, *args))
-
-        for countries, function in (
-            (current.allowed_countries - wanted.allowed_countries, ("setAllowedCountries", False)),
-            (current.blocked_countries - wanted.blocked_countries, ("setBlockedCountries", False)),
-            (wanted.allowed_countries - current.allowed_countries, ("setAllowedCountries", True)),
-            (wanted.blocked_countries - current.blocked_countries, ("setBlockedCountries", True)),
+        raw, receipts = self.raw, []
+        for countries, set_countries, listed in (
+            (current.allowed_countries - wanted.allowed_countries, raw.set_allowed_countries, False),
+            (current.blocked_countries - wanted.blocked_countries, raw.set_blocked_countries, False),
+            (wanted.allowed_countries - current.allowed_countries, raw.set_allowed_countries, True),
+            (wanted.blocked_countries - current.blocked_countries, raw.set_blocked_countries, True),
         ):
             if countries:
-                send(function[0], sorted(countries), function[1])
+                receipts.append(set_countries(signer, sorted(countries), listed))
         if wanted.required_class_mask != current.required_class_mask:
-            send("setRequiredInvestorClasses", wanted.required_class_mask)
+            receipts.append(raw.set_required_investor_classes(signer, wanted.required_class_mask))
         if wanted.max_holders != current.max_holders:
-            send("setMaxHolders", wanted.max_holders or 0)
+            receipts.append(raw.set_max_holders(signer, wanted.max_holders or 0))
         if wanted.max_balance_per_investor != current.max_balance_per_investor:
-            send("setMaxBalancePerInvestor", amounts["max_balance"])
+            receipts.append(raw.set_max_balance_per_investor(signer, amounts["max_balance"]))
         if wanted.lockup_until != current.lockup_until:
-            send("setLockupUntil", int(wanted.lockup_until.timestamp()) if wanted.lockup_until else 0)
+            lockup = int(wanted.lockup_until.timestamp()) if wanted.lockup_until else 0
+            receipts.append(raw.set_lockup_until(signer, lockup))
         if wanted.minimum_transfer != current.minimum_transfer:
-            send("setMinimumTransfer", amounts["minimum"])
+            receipts.append(raw.set_minimum_transfer(signer, amounts["minimum"]))
         if wanted.denomination != current.denomination:
-            send("setDenomination", amounts["denomination"])
+            receipts.append(raw.set_denomination(signer, amounts["denomination"]))
         if wanted.supply_cap != current.supply_cap:
-            send("setSupplyCap", amounts["supply_cap"])
+            receipts.append(raw.set_supply_cap(signer, amounts["supply_cap"]))
         return receipts
 
     def rules(self) -> ComplianceRules:
         """The rules the token enforces now, read back from chain."""
-        raw = self._call("rules")
-        allowed = frozenset(int(c) for c in self._call("allowedCountries"))
-        blocked = frozenset(int(c) for c in self._call("blockedCountries"))
+        raw = self.raw.rules()
+        allowed = frozenset(self.raw.allowed_countries())
+        blocked = frozenset(self.raw.blocked_countries())
         # Rules(lockupUntil, requiredInvestorClasses, ruleFlags, maxHolders, holderCount, allowedCountryCount,
         #       blockedCountryCount, maxBalancePerInvestor, minimumTransfer, denomination, supplyCap)
         lockup, mask, _flags, max_holders, _holders, _allowed_n, _blocked_n, max_balance, minimum, denomination, cap = (
@@ -414,27 +359,27 @@ class RWAToken(ERC20Wrapper):
 
     def treasury(self) -> ChecksumAddress:
         """The issuer's treasury wallet (exempt from KYC; holders may always exit to it)."""
-        return to_address(self._call("treasury"))
+        return to_address(self.raw.treasury())
 
     def set_treasury(self, signer: LocalAccount, treasury: str) -> TxReceipt:
         """Change the treasury wallet (DEFAULT_ADMIN_ROLE)."""
-        return self._transact(signer, "setTreasury", to_address(treasury, what="treasury"))
+        return self.raw.set_treasury(signer, to_address(treasury, what="treasury"))
 
     def set_document(self, signer: LocalAccount, name: str, uri: str, content_hash: bytes) -> TxReceipt:
         """Record a document (name -> uri + content hash), e.g. the offering circular."""
         if len(content_hash) != 32:
             raise SpecError("content_hash must be 32 bytes", fix="pass e.g. hashlib.sha256(document).digest()")
-        return self._transact(signer, "setDocument", _name32(name), uri, content_hash)
+        return self.raw.set_document(signer, _name32(name), uri, content_hash)
 
     def remove_document(self, signer: LocalAccount, name: str) -> TxReceipt:
         """Remove a document entry."""
-        return self._transact(signer, "removeDocument", _name32(name))
+        return self.raw.remove_document(signer, _name32(name))
 
     def document(self, name: str) -> Document:
         """One document entry."""
-        uri, content_hash, modified = self._call("getDocument", _name32(name))
-        return Document(name, str(uri), bytes(content_hash), chain_time(int(modified)))
+        uri, content_hash, modified = self.raw.get_document(_name32(name))
+        return Document(name, uri, content_hash, chain_time(modified))
 
     def documents(self) -> list[str]:
         """Names of all recorded documents."""
-        return [bytes(n).rstrip(b"\0").decode() for n in self._call("getAllDocuments")]
+        return [n.rstrip(b"\0").decode() for n in self.raw.get_all_documents()]

@@ -1,5 +1,6 @@
 """Shared helpers of the compliance battery: accounts, deployment of a registry + token with separated
-duties, fast state snapshots (one JSON-RPC batch) and refusal assertions.
+duties, fast state snapshots (one JSON-RPC batch) and refusal assertions built on hktoken.testing's public
+``reverts`` and ``nothing_sent``.
 
 Every module deploys ONCE in a module-scoped fixture (the plugin snapshots each module and each test),
 so every test starts from the module's deployment and nothing leaks between tests or modules.
@@ -7,12 +8,12 @@ so every test starts from the module's deployment and nothing leaks between test
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from eth_abi.abi import decode, encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -26,11 +27,12 @@ from hktoken import (
     InvestorRegistry,
     RWAToken,
     TokenRoles,
-    TransactionReverted,
     TransferRestricted,
 )
+from hktoken.abi import python_name
 from hktoken.chain import Chain
-from hktoken.restrictions import message_for
+from hktoken.models.restrictions import message_for
+from hktoken.testing import RevertInfo, nothing_sent, reverts
 
 ZERO = "0x0000000000000000000000000000000000000000"
 MAX_UINT = 2**256 - 1
@@ -167,26 +169,30 @@ def balances(token: RWAToken, addresses: Iterable[str]) -> dict[str, int]:
 # --------------------------------------------------------------------------------------------- refusals
 
 
-def refused(
-    chain: Chain,
-    action: Callable[[], Any],
-    *,
-    exc_type: type[Exception] = TransactionReverted,
-    watch: Callable[[], Any] | None = None,
-    signer: LocalAccount | None = None,
-) -> Any:
-    """Run ``action`` expecting ``exc_type``; assert nothing was mined, nothing sent, ``watch()`` unchanged."""
-    block = chain.w3.eth.block_number
-    nonce = chain.w3.eth.get_transaction_count(signer.address) if signer is not None else None
+@contextmanager
+def unchanged(chain: Chain, *signers: LocalAccount | str, watch: Callable[[], Any] | None = None) -> Iterator[None]:
+    """A refusal: none of ``signers`` sent anything (hktoken.testing.nothing_sent) and ``watch()`` is unchanged."""
     before = watch() if watch is not None else None
-    with pytest.raises(exc_type) as info:
-        action()
-    assert chain.w3.eth.block_number == block, "a refused call must not mine anything"
-    if signer is not None:
-        assert chain.w3.eth.get_transaction_count(signer.address) == nonce, "a refused call must not use a nonce"
+    with nothing_sent(chain, *signers):
+        yield
     if watch is not None:
         assert watch() == before, "a refused call must change nothing"
-    return info.value
+
+
+@contextmanager
+def restricted(code: int, sender: str, recipient: str, amount: int) -> Iterator[RevertInfo]:
+    """The block raises ``TransferRestricted(from, to, amount, code)`` with the ERC-1404 code and reason."""
+    with reverts("TransferRestricted", from_=sender, to=recipient, amount=amount, code=code) as refusal:
+        yield refusal
+    assert_restricted(refusal.value, code, sender, recipient, amount)
+
+
+@contextmanager
+def unfrozen_shortfall(account: str, amount: int, unfrozen: int) -> Iterator[RevertInfo]:
+    """The block raises ERC-7943 ``ERC7943InsufficientUnfrozenBalance``, surfaced as code 6."""
+    with reverts("ERC7943InsufficientUnfrozenBalance", account=account, amount=amount, unfrozen=unfrozen) as refusal:
+        yield refusal
+    assert_unfrozen_shortfall(refusal.value, account, amount, unfrozen)
 
 
 def assert_restricted(exc: Exception, code: int, sender: str, recipient: str, amount: int) -> None:
@@ -205,12 +211,6 @@ def assert_unfrozen_shortfall(exc: Exception, account: str, amount: int, unfroze
     assert exc.code == 6
     assert exc.reason == message_for(6)
     assert exc.arguments == {"account": addr(account), "amount": amount, "unfrozen": unfrozen}
-
-
-def assert_reverted(exc: Exception, error: str, arguments: dict[str, Any]) -> None:
-    assert isinstance(exc, TransactionReverted), repr(exc)
-    assert exc.error == error, repr(exc)
-    assert exc.arguments == arguments
 
 
 def event_args(wrapper: Any, receipt: Any, name: str) -> list[dict[str, Any]]:
@@ -242,7 +242,7 @@ class World:
 
     def comply(self, function: str, *args: Any) -> Any:
         """A COMPLIANCE_ROLE call."""
-        return self.token._transact(self.compliance, function, *args)
+        return getattr(self.token.raw, python_name(function))(self.compliance, *args)
 
     def state(self, *extra: str) -> dict[str, Any]:
         return token_state(self.token, [*(a.address for a in self.people.values()), self.treasury.address, *extra])

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 import pytest
 from eth_account.signers.local import LocalAccount
 
 from hktoken import TransactionReverted, TransferCheck
+from hktoken.abi import python_name
 from hktoken.contracts.token import RWAToken
-from hktoken.restrictions import message_for
+from hktoken.models.restrictions import message_for
+from hktoken.testing import reverts
 
 from ._helpers import (
     DAY,
@@ -24,16 +25,15 @@ from ._helpers import (
     YEAR,
     ZERO,
     World,
-    assert_restricted,
-    assert_reverted,
-    assert_unfrozen_shortfall,
     batch_call,
     event_args,
     extra_account,
     fund,
     id32,
     investor,
-    refused,
+    restricted,
+    unchanged,
+    unfrozen_shortfall,
     when,
 )
 
@@ -112,19 +112,19 @@ def test_kyc_expiry_is_honoured_not_only_revocation(ed: Ed) -> None:
     # Expiry has codes of its own (15 sender, 16 recipient): an operator sees why, not just "not verified".
     assert token.check_transfer(carol, bob, 10) == TransferCheck(15, "sender KYC expired")
     assert token.check_transfer(bob, carol, 10) == TransferCheck(16, "recipient KYC expired")
-    assert token._call("detectTransferRestriction", ZERO, carol, amount) == 16
+    assert token.raw.detect_transfer_restriction(ZERO, carol, amount) == 16
     assert token.can_receive(carol) is False
     assert token.can_send(carol) is True  # it may still exit to the treasury
     assert token.can_transfer(carol, w.treasury.address, 10) is True
 
-    exc = refused(w.chain, lambda: token.transfer(ed.carol, bob, 10), watch=w.state)
-    assert_restricted(exc, 15, carol, bob, amount)
-    exc = refused(w.chain, lambda: token.transfer(ed.bob, carol, 10), watch=w.state)
-    assert_restricted(exc, 16, bob, carol, amount)
-    exc = refused(w.chain, lambda: token.mint(w.issuer, carol, 10), watch=w.state)
-    assert_restricted(exc, 16, ZERO, carol, amount)
-    exc = refused(w.chain, lambda: token.forced_transfer(w.agent, bob, carol, 10), watch=w.state)
-    assert_restricted(exc, 16, bob, carol, amount)
+    with unchanged(w.chain, ed.carol, watch=w.state), restricted(15, carol, bob, amount):
+        token.transfer(ed.carol, bob, 10)
+    with unchanged(w.chain, ed.bob, watch=w.state), restricted(16, bob, carol, amount):
+        token.transfer(ed.bob, carol, 10)
+    with unchanged(w.chain, w.issuer, watch=w.state), restricted(16, ZERO, carol, amount):
+        token.mint(w.issuer, carol, 10)
+    with unchanged(w.chain, w.agent, watch=w.state), restricted(16, bob, carol, amount):
+        token.forced_transfer(w.agent, bob, carol, 10)
 
     receipt = registry.renew_kyc(w.admin, "CAROL", when(w.chain, YEAR))
     assert registry.event_names(receipt) == ["KycRenewed"]
@@ -141,11 +141,11 @@ def test_forced_transfer_to_the_same_address_reverts_and_changes_nothing(ed: Ed,
     token, w, alice = ed.token, ed.w, ed.alice.address
     token.freeze_partial(w.agent, alice, 300)
     token.set_address_frozen(w.agent, alice, True)
-    exc = refused(w.chain, lambda: token.forced_transfer(w.agent, alice, alice, amount), watch=w.state)
-    assert_reverted(exc, "ForcedTransferToSameAccount", {"account": alice})
+    with unchanged(w.chain, w.agent, watch=w.state), reverts("ForcedTransferToSameAccount", account=alice):
+        token.forced_transfer(w.agent, alice, alice, amount)
     legs = ([ed.bob.address, alice], [w.treasury.address, alice], [1, ed.u18(amount)])
-    exc = refused(w.chain, lambda: token._transact(w.agent, "batchForcedTransfer", *legs), watch=w.state)
-    assert_reverted(exc, "ForcedTransferToSameAccount", {"account": alice})
+    with unchanged(w.chain, w.agent, watch=w.state), reverts("ForcedTransferToSameAccount", account=alice):
+        token.raw.batch_forced_transfer(w.agent, *legs)
     assert token.frozen_tokens(alice) == 300 and token.is_frozen(alice)
 
 
@@ -240,14 +240,14 @@ def test_forced_transfers_keep_holder_counts_right(
     assert token.holder_count() == before + delta == ed.holders_from_balances()
     key = w.registry.profile(ed.alice.address).key
     alice_wallets = sum(1 for a in (ed.alice, ed.a2) if token.raw_balance_of(a.address))
-    assert token._call("fundedWallets", key) == alice_wallets
+    assert token.raw.funded_wallets(key) == alice_wallets
 
 
 def test_batch_forced_round_trip_keeps_holder_count(ed: Ed) -> None:
     token, w = ed.token, ed.w
     all_of_alice = ed.u18(1000)
     legs = ([ed.alice.address, ed.erin], [ed.erin, ed.alice.address], [all_of_alice, all_of_alice])
-    receipt = token._transact(w.agent, "batchForcedTransfer", *legs)
+    receipt = token.raw.batch_forced_transfer(w.agent, *legs)
     assert token.event_names(receipt) == ["Transfer", "ForcedTransfer"] * 2
     assert token.holder_count() == 4 == ed.holders_from_balances()
     assert token.raw_balance_of(ed.alice.address) == all_of_alice and token.raw_balance_of(ed.erin) == 0
@@ -285,11 +285,11 @@ def test_recovery_moves_balance_frozen_amount_and_freeze_flag(ed: Ed) -> None:
     assert (after["frozen"][lost], after["frozen"][new]) == (0, ed.u18(300))
     assert (after["flags"][lost], after["flags"][new]) == (False, True)
     assert token.holder_count() == holders
-    assert token._call("fundedWallets", key) == 1
+    assert token.raw.funded_wallets(key) == 1
     assert token.investor_balance("ALICE") == Decimal(1000)
     # The new wallet is frozen like the lost one was: the holder cannot move the tokens yet.
-    exc = refused(w.chain, lambda: token.transfer(ed.a2, ed.bob.address, 1), watch=w.state)
-    assert_restricted(exc, 4, new, ed.bob.address, ed.u18(1))
+    with unchanged(w.chain, ed.a2, watch=w.state), restricted(4, new, ed.bob.address, ed.u18(1)):
+        token.transfer(ed.a2, ed.bob.address, 1)
 
 
 def test_recovery_of_a_lost_wallet_already_removed_from_the_registry(ed: Ed) -> None:
@@ -312,14 +312,14 @@ def test_recovery_into_a_funded_wallet_merges_balances_and_frozen_amounts(ed: Ed
     token.freeze_partial(w.agent, new, 20)
     token.freeze_partial(w.agent, lost, 300)
     key = w.registry.profile(lost).key
-    assert token._call("fundedWallets", key) == 2
+    assert token.raw.funded_wallets(key) == 2
     holders = token.holder_count()
     receipt = token.recover(w.agent, lost, new, "ALICE")
     assert token.event_names(receipt) == ["Frozen", "Frozen", "Transfer", "RecoverySuccess"]
     assert event_args(token, receipt, "Frozen")[1] == {"account": new, "amount": ed.u18(320)}
     assert (token.raw_balance_of(lost), token.raw_balance_of(new)) == (0, ed.u18(1000))
     assert (token.frozen_tokens(lost), token.frozen_tokens(new)) == (Decimal(0), Decimal(320))
-    assert token._call("fundedWallets", key) == 1
+    assert token.raw.funded_wallets(key) == 1
     assert token.holder_count() == holders
 
 
@@ -346,16 +346,17 @@ def test_recovery_works_for_a_zero_balance(ed: Ed) -> None:
 def test_recovery_refuses_a_wallet_of_another_investor(ed: Ed, lost: str, new: str, investor_id: str) -> None:
     token, w = ed.token, ed.w
     lost_a, new_a = w.people[lost].address, w.people[new].address
-    exc = refused(w.chain, lambda: token.recover(w.agent, lost_a, new_a, investor_id), watch=w.state)
-    assert_reverted(
-        exc, "RecoveryInvestorMismatch", {"lostWallet": lost_a, "newWallet": new_a, "investorId": id32(investor_id)}
-    )
+    with (
+        unchanged(w.chain, w.agent, watch=w.state),
+        reverts("RecoveryInvestorMismatch", lostWallet=lost_a, newWallet=new_a, investorId=id32(investor_id)),
+    ):
+        token.recover(w.agent, lost_a, new_a, investor_id)
 
 
 def test_recovery_to_the_same_wallet_is_refused(ed: Ed) -> None:
     token, w, alice = ed.token, ed.w, ed.alice.address
-    exc = refused(w.chain, lambda: token.recover(w.agent, alice, alice, "ALICE"), watch=w.state)
-    assert_reverted(exc, "RecoveryToSameWallet", {"wallet": alice})
+    with unchanged(w.chain, w.agent, watch=w.state), reverts("RecoveryToSameWallet", wallet=alice):
+        token.recover(w.agent, alice, alice, "ALICE")
 
 
 # --------------------------------------------------------------------------------------------- lost eligibility
@@ -384,13 +385,13 @@ def test_holder_who_lost_eligibility_exits_to_the_treasury_and_nowhere_else(ed: 
     assert token.can_transfer(h, treasury, 100) is True
     assert token.can_transfer(h, alice, 100) is False
     assert token.check_transfer(h, alice, 100).code == code
-    exc = refused(w.chain, lambda: token.transfer(holder, alice, 100), watch=w.state)
-    assert_restricted(exc, code, h, alice, ed.u18(100))
+    with unchanged(w.chain, holder, watch=w.state), restricted(code, h, alice, ed.u18(100)):
+        token.transfer(holder, alice, 100)
     token.approve(holder, ed.spender.address, 200)
-    exc = refused(w.chain, lambda: token.transfer_from(ed.spender, h, alice, 100), watch=w.state)
-    assert_restricted(exc, code, h, alice, ed.u18(100))
-    exc = refused(w.chain, lambda: token.batch_transfer(holder, [(treasury, 1), (alice, 1)]), watch=w.state)
-    assert_restricted(exc, code, h, alice, ed.u18(1))
+    with unchanged(w.chain, ed.spender, watch=w.state), restricted(code, h, alice, ed.u18(100)):
+        token.transfer_from(ed.spender, h, alice, 100)
+    with unchanged(w.chain, holder, watch=w.state), restricted(code, h, alice, ed.u18(1)):
+        token.batch_transfer(holder, [(treasury, 1), (alice, 1)])
     token.transfer(holder, treasury, 100)
     token.transfer_from(ed.spender, h, treasury, 200)
     assert token.raw_balance_of(h) == ed.u18(700)
@@ -468,9 +469,10 @@ def test_can_transfer_is_not_false_for_a_plain_balance_shortfall(ed: Ed, frozen:
         token.freeze_partial(w.agent, alice, frozen)
     assert token.can_transfer(alice, bob, 1001) is True
     assert token.check_transfer(alice, bob, 1001).code == 0
-    exc = refused(w.chain, lambda: token.transfer(ed.alice, bob, 1001), watch=w.state)
-    assert type(exc) is TransactionReverted
-    assert_reverted(exc, "ERC20InsufficientBalance", {"sender": alice, "balance": ed.u18(1000), "needed": ed.u18(1001)})
+    insufficient = reverts("ERC20InsufficientBalance", sender=alice, balance=ed.u18(1000), needed=ed.u18(1001))
+    with unchanged(w.chain, ed.alice, watch=w.state), insufficient as refusal:
+        token.transfer(ed.alice, bob, 1001)
+    assert type(refusal.value) is TransactionReverted
 
 
 def test_insufficient_unfrozen_balance_error_carries_account_amount_and_unfrozen(ed: Ed) -> None:
@@ -478,15 +480,15 @@ def test_insufficient_unfrozen_balance_error_carries_account_amount_and_unfrozen
     token.freeze_partial(w.agent, alice, 500)
     assert token.can_transfer(alice, bob, 500) is True
     assert token.can_transfer(alice, bob, Decimal("500.000000000000000001")) is False
-    exc = refused(w.chain, lambda: token.transfer(ed.alice, bob, 501), watch=w.state)
-    assert_unfrozen_shortfall(exc, alice, ed.u18(501), ed.u18(500))
-    assert str(exc) == f"TransferRestricted(code=6, reason={message_for(6)!r})"
+    with unchanged(w.chain, ed.alice, watch=w.state), unfrozen_shortfall(alice, ed.u18(501), ed.u18(500)) as refusal:
+        token.transfer(ed.alice, bob, 501)
+    assert str(refusal.value) == f"TransferRestricted(code=6, reason={message_for(6)!r})"
     token.approve(ed.alice, ed.spender.address, 1000)
-    exc = refused(w.chain, lambda: token.transfer_from(ed.spender, alice, bob, 1000), watch=w.state)
-    assert_unfrozen_shortfall(exc, alice, ed.u18(1000), ed.u18(500))
+    with unchanged(w.chain, ed.spender, watch=w.state), unfrozen_shortfall(alice, ed.u18(1000), ed.u18(500)):
+        token.transfer_from(ed.spender, alice, bob, 1000)
     token.transfer(ed.alice, bob, 500)  # exactly the unfrozen part is fine
-    exc = refused(w.chain, lambda: token.transfer(ed.alice, bob, Decimal("1e-18")), watch=w.state)
-    assert_unfrozen_shortfall(exc, alice, 1, 0)
+    with unchanged(w.chain, ed.alice, watch=w.state), unfrozen_shortfall(alice, 1, 0):
+        token.transfer(ed.alice, bob, Decimal("1e-18"))
 
 
 def test_set_frozen_tokens_may_exceed_the_balance(ed: Ed) -> None:
@@ -496,20 +498,21 @@ def test_set_frozen_tokens_may_exceed_the_balance(ed: Ed) -> None:
     assert event_args(token, receipt, "Frozen") == [{"account": alice, "amount": ed.u18(1500)}]
     assert token.frozen_tokens(alice) == 1500 and token.balance_of(alice) == 1000
     assert token.is_frozen(alice) is False  # a partial freeze is not an address freeze
-    exc = refused(w.chain, lambda: token.transfer(ed.alice, bob, 1), watch=w.state)
-    assert_unfrozen_shortfall(exc, alice, ed.u18(1), 0)
-    exc = refused(w.chain, lambda: token.freeze_partial(w.agent, alice, Decimal("1e-18")), watch=w.state)
-    assert_reverted(
-        exc, "FreezeExceedsBalance", {"account": alice, "balance": ed.u18(1000), "frozenAfter": ed.u18(1500) + 1}
-    )
+    with unchanged(w.chain, ed.alice, watch=w.state), unfrozen_shortfall(alice, ed.u18(1), 0):
+        token.transfer(ed.alice, bob, 1)
+    with (
+        unchanged(w.chain, w.agent, watch=w.state),
+        reverts("FreezeExceedsBalance", account=alice, balance=ed.u18(1000), frozenAfter=ed.u18(1500) + 1),
+    ):
+        token.freeze_partial(w.agent, alice, Decimal("1e-18"))
     # ERC-7943's amount is a uint256: the whole range is accepted and read back exactly.
-    receipt = token._transact(w.agent, "setFrozenTokens", alice, MAX_UINT)
+    receipt = token.raw.set_frozen_tokens(w.agent, alice, MAX_UINT)
     assert event_args(token, receipt, "Frozen") == [{"account": alice, "amount": MAX_UINT}]
-    assert token._call("getFrozenTokens", alice) == MAX_UINT
+    assert token.raw.get_frozen_tokens(alice) == MAX_UINT
     assert token.can_transfer(alice, bob, Decimal("1e-18")) is False
     receipt = token.set_frozen_tokens(w.agent, alice, 0)
     assert event_args(token, receipt, "Frozen") == [{"account": alice, "amount": 0}]
-    assert token._call("getFrozenTokens", alice) == 0
+    assert token.raw.get_frozen_tokens(alice) == 0
     token.transfer(ed.alice, bob, 1000)
 
 
@@ -519,12 +522,16 @@ def test_partial_freeze_and_unfreeze_events_and_errors(ed: Ed) -> None:
     assert token.event_names(receipt) == ["TokensFrozen", "Frozen"]
     assert event_args(token, receipt, "TokensFrozen") == [{"user": alice, "amount": ed.u18(400)}]
     assert event_args(token, receipt, "Frozen") == [{"account": alice, "amount": ed.u18(400)}]
-    exc = refused(w.chain, lambda: token.freeze_partial(w.agent, alice, 601), watch=w.state)
-    assert_reverted(
-        exc, "FreezeExceedsBalance", {"account": alice, "balance": ed.u18(1000), "frozenAfter": ed.u18(1001)}
-    )
-    exc = refused(w.chain, lambda: token.unfreeze_partial(w.agent, alice, 401), watch=w.state)
-    assert_reverted(exc, "UnfreezeExceedsFrozen", {"account": alice, "frozen": ed.u18(400), "amount": ed.u18(401)})
+    with (
+        unchanged(w.chain, w.agent, watch=w.state),
+        reverts("FreezeExceedsBalance", account=alice, balance=ed.u18(1000), frozenAfter=ed.u18(1001)),
+    ):
+        token.freeze_partial(w.agent, alice, 601)
+    with (
+        unchanged(w.chain, w.agent, watch=w.state),
+        reverts("UnfreezeExceedsFrozen", account=alice, frozen=ed.u18(400), amount=ed.u18(401)),
+    ):
+        token.unfreeze_partial(w.agent, alice, 401)
     receipt = token.unfreeze_partial(w.agent, alice, 150)
     assert token.event_names(receipt) == ["TokensUnfrozen", "Frozen"]
     assert event_args(token, receipt, "TokensUnfrozen") == [{"user": alice, "amount": ed.u18(150)}]
@@ -535,9 +542,9 @@ def test_partial_freeze_and_unfreeze_events_and_errors(ed: Ed) -> None:
         ("unfreezePartialTokens", (ZERO, 0)),
         ("setFrozenTokens", (ZERO, 1)),
     ):
-        exc = refused(w.chain, partial(token._transact, w.agent, function, *args), watch=w.state)
-        assert_reverted(exc, "ZeroAddress", {})
-    receipt = token._transact(w.agent, "batchSetAddressFrozen", [alice, ed.bob.address], [True, False])
+        with unchanged(w.chain, w.agent, watch=w.state), reverts("ZeroAddress"):
+            getattr(token.raw, python_name(function))(w.agent, *args)
+    receipt = token.raw.batch_set_address_frozen(w.agent, [alice, ed.bob.address], [True, False])
     assert event_args(token, receipt, "AddressFrozen") == [
         {"user": alice, "isFrozen": True, "owner": w.agent.address},
         {"user": ed.bob.address, "isFrozen": False, "owner": w.agent.address},
@@ -601,19 +608,19 @@ def test_views_never_revert(ed: Ed) -> None:
         },
     )  # fmt: skip
     w.comply("setLockupUntil", w.chain.timestamp() + DAY)
-    token._transact(w.agent, "setFrozenTokens", ed.alice.address, 2**200)
+    token.raw.set_frozen_tokens(w.agent, ed.alice.address, 2**200)
     token.set_address_frozen(w.agent, ed.u.address, True)
     token.set_mint_rate_limit(w.admin, w.issuer.address, 10, 3600)
     token.pause(w.pauser)
     values = _all_views(ed)
     assert values[-1] == ed.u18(1000)  # investorBalance(ALICE)
-    assert token._call("detectTransferRestriction", ZERO, ed.alice.address, MAX_UINT) == 1
+    assert token.raw.detect_transfer_restriction(ZERO, ed.alice.address, MAX_UINT) == 1
     assert token.message_for_restriction(255) == "unknown restriction code"
     assert token.document("nothing-here").uri == ""
     token.unpause(w.pauser)
-    assert token._call("detectTransferRestriction", ZERO, ed.alice.address, MAX_UINT) == 10
-    assert token._call("detectTransferRestriction", ed.bob.address, ed.alice.address, MAX_UINT) == 10
-    assert token._call("detectTransferRestriction", ed.bob.address, w.treasury.address, MAX_UINT) == 11
+    assert token.raw.detect_transfer_restriction(ZERO, ed.alice.address, MAX_UINT) == 10
+    assert token.raw.detect_transfer_restriction(ed.bob.address, ed.alice.address, MAX_UINT) == 10
+    assert token.raw.detect_transfer_restriction(ed.bob.address, w.treasury.address, MAX_UINT) == 11
 
 
 # --------------------------------------------------------------------------------------------- batch forms
@@ -637,22 +644,19 @@ BATCH_MISMATCH = [
 def test_token_batch_forms_refuse_unequal_arrays(ed: Ed, function: str, caller: str, args: Any) -> None:
     w = ed.w
     signer = {"holder": ed.alice, "issuer": w.issuer, "agent": w.agent}[caller]
-    exc = refused(w.chain, lambda: ed.token._transact(signer, function, *args(ed)), watch=w.state)
-    assert_reverted(exc, "ArrayLengthMismatch", {})
+    with unchanged(w.chain, signer, watch=w.state), reverts("ArrayLengthMismatch"):
+        getattr(ed.token.raw, python_name(function))(signer, *args(ed))
 
 
 def test_batch_burn_and_batch_mint_are_all_or_nothing(ed: Ed) -> None:
     token, w = ed.token, ed.w
-    exc = refused(
-        w.chain, lambda: token.batch_burn(w.issuer, [(ed.alice.address, 1), (ed.bob.address, 1001)]), watch=w.state
-    )
-    assert_reverted(
-        exc, "ERC20InsufficientBalance", {"sender": ed.bob.address, "balance": ed.u18(1000), "needed": ed.u18(1001)}
-    )
-    exc = refused(
-        w.chain, lambda: token.batch_mint(w.issuer, [(ed.alice.address, 1), (ed.u.address, 1)]), watch=w.state
-    )
-    assert_restricted(exc, 3, ZERO, ed.u.address, ed.u18(1))
+    with (
+        unchanged(w.chain, w.issuer, watch=w.state),
+        reverts("ERC20InsufficientBalance", sender=ed.bob.address, balance=ed.u18(1000), needed=ed.u18(1001)),
+    ):
+        token.batch_burn(w.issuer, [(ed.alice.address, 1), (ed.bob.address, 1001)])
+    with unchanged(w.chain, w.issuer, watch=w.state), restricted(3, ZERO, ed.u.address, ed.u18(1)):
+        token.batch_mint(w.issuer, [(ed.alice.address, 1), (ed.u.address, 1)])
     receipt = token.batch_burn(w.issuer, [(ed.alice.address, 1000), (ed.bob.address, 1)])
     assert token.event_names(receipt) == ["Transfer", "Transfer"]
     assert token.holder_count() == 3 == ed.holders_from_balances()

@@ -12,16 +12,15 @@ from eth_account.signers.local import LocalAccount
 
 from hktoken import ComplianceRules, InvestorRegistry, RWAToken, SpecError, TokenRoles
 from hktoken.chain import Chain
+from hktoken.testing import nothing_sent
 from hktoken.testing.plugin import Kyc
 from hktoken.units import to_base_units
 
 
-def _nothing_sent(chain: Chain, signer: LocalAccount, action: Callable[[], object], message: str) -> None:
-    block, nonce = chain.w3.eth.block_number, chain.w3.eth.get_transaction_count(signer.address)
-    with pytest.raises(SpecError) as info:
+def _refused_in_python(chain: Chain, signer: LocalAccount, action: Callable[[], object], message: str) -> None:
+    with nothing_sent(chain, signer), pytest.raises(SpecError) as info:
         action()
     assert message in str(info.value)
-    assert (chain.w3.eth.block_number, chain.w3.eth.get_transaction_count(signer.address)) == (block, nonce)
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +40,12 @@ def test_amounts_beyond_uint256_are_refused_in_python() -> None:
 
 
 def test_oversized_mint_sends_nothing(chain: Chain, accounts: list[LocalAccount], token: RWAToken) -> None:
-    _nothing_sent(chain, accounts[0], lambda: token.mint(accounts[0], accounts[1].address, Decimal("1e80")),
+    _refused_in_python(chain, accounts[0], lambda: token.mint(accounts[0], accounts[1].address, Decimal("1e80")),
                   "too large for a uint256 token amount")  # fmt: skip
 
 
 def test_wrongly_typed_argument_is_a_spec_error(chain: Chain, accounts: list[LocalAccount], token: RWAToken) -> None:
-    _nothing_sent(
+    _refused_in_python(
         chain, accounts[0], lambda: token.set_address_frozen(accounts[0], accounts[1].address, "no"),  # type: ignore[arg-type]
         "RWAToken.setAddressFrozen(",
     )  # fmt: skip
@@ -55,9 +54,9 @@ def test_wrongly_typed_argument_is_a_spec_error(chain: Chain, accounts: list[Loc
 def test_rate_limit_bounds_are_checked_before_sending(
     chain: Chain, accounts: list[LocalAccount], token: RWAToken
 ) -> None:
-    _nothing_sent(chain, accounts[0], lambda: token.set_mint_rate_limit(accounts[0], accounts[0].address, 10, -1),
+    _refused_in_python(chain, accounts[0], lambda: token.set_mint_rate_limit(accounts[0], accounts[0].address, 10, -1),
                   "period_seconds -1 is invalid")  # fmt: skip
-    _nothing_sent(chain, accounts[0],
+    _refused_in_python(chain, accounts[0],
                   lambda: token.set_mint_rate_limit(accounts[0], accounts[0].address, Decimal("1e40"), 60),
                   "amount_per_period is too large")  # fmt: skip
 
@@ -66,13 +65,13 @@ def test_rules_that_cannot_all_apply_change_nothing(
     chain: Chain, accounts: list[LocalAccount], token: RWAToken
 ) -> None:
     before = token.rules()
-    _nothing_sent(
+    _refused_in_python(
         chain, accounts[0],
         lambda: token.apply_rules(accounts[0], ComplianceRules(blocked_countries={408}, max_holders=5,
                                                                supply_cap=Decimal(10))),
         "supply_cap 10 is below the current supply 1000.00",
     )  # fmt: skip
-    _nothing_sent(
+    _refused_in_python(
         chain, accounts[0],
         lambda: token.apply_rules(accounts[0], ComplianceRules(allowed_countries={344},
                                                                minimum_transfer=Decimal("1e37"))),
@@ -84,13 +83,13 @@ def test_rules_that_cannot_all_apply_change_nothing(
 def test_deploy_with_a_bad_role_address_deploys_nothing(
     chain: Chain, accounts: list[LocalAccount], investor_registry: InvestorRegistry
 ) -> None:
-    _nothing_sent(
+    _refused_in_python(
         chain, accounts[0],
         lambda: RWAToken.deploy(chain, accounts[0], name="X", symbol="X", decimals=0, registry=investor_registry,
                                 roles=TokenRoles(agents=["0xnot-an-address"])),
         "agent '0xnot-an-address' is not a valid Ethereum address",
     )  # fmt: skip
-    _nothing_sent(chain, accounts[0], lambda: InvestorRegistry.deploy(chain, accounts[0], registrars=["0x123"]),
+    _refused_in_python(chain, accounts[0], lambda: InvestorRegistry.deploy(chain, accounts[0], registrars=["0x123"]),
                   "registrar '0x123' is not a valid Ethereum address")  # fmt: skip
 
 
@@ -100,7 +99,7 @@ def test_lockup_before_1970_is_refused_by_the_model() -> None:
 
 
 def test_a_forever_lockup_reads_back_and_can_be_cleared(accounts: list[LocalAccount], token: RWAToken) -> None:
-    token._transact(accounts[0], "setLockupUntil", 2**64 - 1)  # "locked until further notice"
+    token.raw.set_lockup_until(accounts[0], 2**64 - 1)  # "locked until further notice"
     assert token.rules().lockup_until == datetime.max.replace(tzinfo=UTC)
     token.apply_rules(accounts[0], ComplianceRules())
     assert token.rules().lockup_until is None

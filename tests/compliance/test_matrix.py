@@ -21,6 +21,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from hktoken.contracts.token import RWAToken
+from hktoken.testing import reverts
 
 from ._helpers import (
     DAY,
@@ -31,14 +32,13 @@ from ._helpers import (
     ZERO,
     World,
     addr,
-    assert_restricted,
-    assert_reverted,
-    assert_unfrozen_shortfall,
     extra_account,
     fund,
     id32,
     investor,
-    refused,
+    restricted,
+    unchanged,
+    unfrozen_shortfall,
 )
 
 AMOUNT = Decimal(100)
@@ -164,6 +164,7 @@ class Leg:
 @dataclass
 class Op:
     legs: list[Leg]
+    signer: LocalAccount  # the one account run() sends from
     run: Callable[[], Any]
 
 
@@ -177,30 +178,42 @@ def build_op(mx: Mx, path: str, side: str, target: LocalAccount) -> Op:
         return _burn_op(mx, path, s)
 
     if path == "transfer":
-        return Op([Leg(s.address, r, a, "transfer")], lambda: token.transfer(s, r, AMOUNT))
+        return Op([Leg(s.address, r, a, "transfer")], s, lambda: token.transfer(s, r, AMOUNT))
     if path == "transfer_from":
         token.approve(s, mx.spender.address, AMOUNT)
-        return Op([Leg(s.address, r, a, "transfer")], lambda: token.transfer_from(mx.spender, s.address, r, AMOUNT))
+        return Op(
+            [Leg(s.address, r, a, "transfer")],
+            mx.spender,
+            lambda: token.transfer_from(mx.spender, s.address, r, AMOUNT),
+        )
     if path == "permit_transfer_from":
         permit = token.sign_permit(s, mx.spender.address, AMOUNT)
         token.permit(mx.spender, permit)  # an approval, not a balance change: never restricted
         assert token.allowance(s.address, mx.spender.address) == AMOUNT
-        return Op([Leg(s.address, r, a, "transfer")], lambda: token.transfer_from(mx.spender, s.address, r, AMOUNT))
+        return Op(
+            [Leg(s.address, r, a, "transfer")],
+            mx.spender,
+            lambda: token.transfer_from(mx.spender, s.address, r, AMOUNT),
+        )
     if path == "batch_transfer":
         companion = token.treasury() if side == "exit" else mx.bob.address
         return Op(
             [Leg(s.address, r, a, "transfer"), Leg(s.address, companion, one, "transfer")],
+            s,
             lambda: token.batch_transfer(s, [(r, AMOUNT), (companion, 1)]),
         )
     if path == "mint":
-        return Op([Leg(None, r, a, "mint")], lambda: token.mint(w.issuer, r, AMOUNT))
+        return Op([Leg(None, r, a, "mint")], w.issuer, lambda: token.mint(w.issuer, r, AMOUNT))
     if path == "batch_mint":
         return Op(
             [Leg(None, r, a, "mint"), Leg(None, mx.bob.address, one, "mint")],
+            w.issuer,
             lambda: token.batch_mint(w.issuer, [(r, AMOUNT), (mx.bob.address, 1)]),
         )
     if path == "forced_transfer":
-        return Op([Leg(s.address, r, a, "forced")], lambda: token.forced_transfer(w.agent, s.address, r, AMOUNT))
+        return Op(
+            [Leg(s.address, r, a, "forced")], w.agent, lambda: token.forced_transfer(w.agent, s.address, r, AMOUNT)
+        )
     if path == "batchForcedTransfer":
         if side == "sender":
             legs = [Leg(s.address, r, a, "forced"), Leg(mx.alice.address, mx.bob.address, one, "forced")]
@@ -208,9 +221,9 @@ def build_op(mx: Mx, path: str, side: str, target: LocalAccount) -> Op:
             legs = [Leg(s.address, r, a, "forced"), Leg(mx.bob.address, mx.alice.address, one, "forced")]
         return Op(
             legs,
-            lambda: token._transact(
+            w.agent,
+            lambda: token.raw.batch_forced_transfer(
                 w.agent,
-                "batchForcedTransfer",
                 [leg.sender for leg in legs],
                 [leg.recipient for leg in legs],
                 [leg.amount for leg in legs],
@@ -222,10 +235,11 @@ def build_op(mx: Mx, path: str, side: str, target: LocalAccount) -> Op:
 def _burn_op(mx: Mx, path: str, holder: LocalAccount) -> Op:
     token, issuer, a = mx.token, mx.w.issuer, mx.w.u(AMOUNT)
     if path == "burn":
-        return Op([Leg(holder.address, None, a, "burn")], lambda: token.burn(issuer, holder.address, AMOUNT))
+        return Op([Leg(holder.address, None, a, "burn")], issuer, lambda: token.burn(issuer, holder.address, AMOUNT))
     assert path == "batch_burn"
     return Op(
         [Leg(holder.address, None, a, "burn"), Leg(mx.bob.address, None, mx.w.u(1), "burn")],
+        issuer,
         lambda: token.batch_burn(issuer, [(holder.address, AMOUNT), (mx.bob.address, 1)]),
     )
 
@@ -275,9 +289,9 @@ CELLS = [
 def _view_code(mx: Mx, leg: Leg) -> int | None:
     """The ERC-1404 view for the leg (None for burns and forced transfers, which have no view)."""
     if leg.kind == "transfer":
-        return int(mx.token._call("detectTransferRestriction", leg.sender, leg.recipient, leg.amount))
+        return int(mx.token.raw.detect_transfer_restriction(leg.sender, leg.recipient, leg.amount))
     if leg.kind == "mint":
-        return int(mx.token._call("detectTransferRestriction", ZERO, leg.recipient, leg.amount))
+        return int(mx.token.raw.detect_transfer_restriction(ZERO, leg.recipient, leg.amount))
     return None
 
 
@@ -290,7 +304,7 @@ def test_matrix(mx: Mx, path: str, side: str, condition: str, expected: Any) -> 
 
     def watch() -> dict[str, Any]:
         state = mx.w.state()
-        state["allowance"] = int(token._call("allowance", first.sender or ZERO, mx.spender.address))
+        state["allowance"] = int(token.raw.allowance(first.sender or ZERO, mx.spender.address))
         return state
 
     view = _view_code(mx, first)
@@ -302,13 +316,14 @@ def test_matrix(mx: Mx, path: str, side: str, condition: str, expected: Any) -> 
 
     if expected != OK:
         before = watch()
-        exc = refused(mx.w.chain, op.run, watch=watch)
         if expected == 6:
             assert first.sender is not None
             unfrozen = max(0, before["balances"][first.sender] - before["frozen"][first.sender])
-            assert_unfrozen_shortfall(exc, first.sender, first.amount, unfrozen)
+            refusal = unfrozen_shortfall(first.sender, first.amount, unfrozen)
         else:
-            assert_restricted(exc, expected, first.sender or ZERO, first.recipient or ZERO, first.amount)
+            refusal = restricted(expected, first.sender or ZERO, first.recipient or ZERO, first.amount)
+        with unchanged(mx.w.chain, op.signer, watch=watch), refusal:
+            op.run()
         return
 
     before = watch()
@@ -392,14 +407,15 @@ def test_matrix_recovery(mx: Mx, condition: str, expected: Any) -> None:
         return token.recover(agent, lost, new, "XAVIER")
 
     if expected == "RecoveryInvestorMismatch":
-        exc = refused(mx.w.chain, recover, watch=mx.w.state)
-        assert_reverted(
-            exc, "RecoveryInvestorMismatch", {"lostWallet": lost, "newWallet": new, "investorId": id32("XAVIER")}
-        )
+        with (
+            unchanged(mx.w.chain, agent, watch=mx.w.state),
+            reverts("RecoveryInvestorMismatch", lostWallet=lost, newWallet=new, investorId=id32("XAVIER")),
+        ):
+            recover()
         return
     if expected != OK:
-        exc = refused(mx.w.chain, recover, watch=mx.w.state)
-        assert_restricted(exc, expected, lost, new, balance)
+        with unchanged(mx.w.chain, agent, watch=mx.w.state), restricted(expected, lost, new, balance):
+            recover()
         return
 
     receipt = recover()

@@ -14,18 +14,18 @@ from eth_account.signers.local import LocalAccount
 from hktoken import RWAToken
 from hktoken.contracts.base import deploy_contract, role_id
 from hktoken.contracts.token import Document
+from hktoken.testing import reverts
 
 from ._helpers import (
     MAX_UINT,
     ZERO,
     World,
-    assert_restricted,
-    assert_reverted,
     event_args,
     extra_account,
     fund,
     investor,
-    refused,
+    restricted,
+    unchanged,
 )
 
 UNIT = 10**18
@@ -69,17 +69,21 @@ def test_mint_rate_limit_starts_full_and_refuses_what_exceeds_it(rd: Rd) -> None
     assert event_args(token, receipt, "MintRateLimitSet") == [
         {"issuer": issuer, "amountPerPeriod": 1000 * UNIT, "period": 1000, "available": 1000 * UNIT}
     ]
-    assert tuple(token._call("mintRateLimit", issuer)) == (1000 * UNIT, 1000)
+    assert tuple(token.raw.mint_rate_limit(issuer)) == (1000 * UNIT, 1000)
     assert token.mint_allowance(issuer) == 1000  # starts full
-    exc = refused(w.chain, lambda: token.mint(w.issuer, rd.alice.address, 1001), watch=w.state)
-    assert_reverted(
-        exc, "MintRateLimitExceeded", {"issuer": issuer, "requested": 1001 * UNIT, "available": 1000 * UNIT}
-    )
+    with (
+        unchanged(w.chain, w.issuer, watch=w.state),
+        reverts("MintRateLimitExceeded", issuer=issuer, requested=1001 * UNIT, available=1000 * UNIT),
+    ):
+        token.mint(w.issuer, rd.alice.address, 1001)
     receipt = token.mint(w.issuer, rd.alice.address, 1000)
     assert token.event_names(receipt) == ["Transfer"]  # consumption emits no event of its own
     assert token.mint_allowance(issuer) == 0
-    exc = refused(w.chain, lambda: token.mint(w.issuer, rd.alice.address, Decimal("1e-18")), watch=w.state)
-    assert_reverted(exc, "MintRateLimitExceeded", {"issuer": issuer, "requested": 1, "available": 0})
+    with (
+        unchanged(w.chain, w.issuer, watch=w.state),
+        reverts("MintRateLimitExceeded", issuer=issuer, requested=1, available=0),
+    ):
+        token.mint(w.issuer, rd.alice.address, Decimal("1e-18"))
     # Per issuer: another issuer is not limited by it.
     assert token.mint_allowance(rd.issuer2.address) is None
     token.mint(rd.issuer2, rd.alice.address, 5000)
@@ -96,16 +100,17 @@ def test_mint_rate_limit_refills_continuously_up_to_the_cap(rd: Rd) -> None:
     receipt = token.mint(w.issuer, rd.bob.address, elapsed)
     t2 = rd.block_time(receipt)
     left = (t2 - t_mint) * UNIT - elapsed * UNIT  # what refilled while the mint was being mined
-    assert token._call("mintAllowance", issuer) == left
+    assert token.raw.mint_allowance(issuer) == left
     # Simulation judges the block the mint would land in: pin its time so the refill is exact.
     w.chain.set_next_block_timestamp(t2 + 1)
     available = left + UNIT
-    exc = refused(w.chain, lambda: token._transact(w.issuer, "mint", rd.bob.address, available + 1), watch=w.state)
-    assert_reverted(
-        exc, "MintRateLimitExceeded", {"issuer": issuer, "requested": available + 1, "available": available}
-    )
+    with (
+        unchanged(w.chain, w.issuer, watch=w.state),
+        reverts("MintRateLimitExceeded", issuer=issuer, requested=available + 1, available=available),
+    ):
+        token.raw.mint(w.issuer, rd.bob.address, available + 1)
     w.chain.increase_time(600)
-    assert token._call("mintAllowance", issuer) == (w.chain.timestamp() - t2) * UNIT + left
+    assert token.raw.mint_allowance(issuer) == (w.chain.timestamp() - t2) * UNIT + left
     w.chain.increase_time(10_000)
     assert token.mint_allowance(issuer) == 1000  # never above one period's worth
     token.mint(w.issuer, rd.bob.address, 1000)
@@ -114,21 +119,22 @@ def test_mint_rate_limit_refills_continuously_up_to_the_cap(rd: Rd) -> None:
 def test_fractional_refill_rate(rd: Rd) -> None:
     """amountPerPeriod / period need not be a whole number per second."""
     token, w, issuer = rd.token, rd.w, rd.w.issuer.address
-    token._transact(w.admin, "setMintRateLimit", issuer, 7, 3)  # 7 base units every 3 seconds
-    t_mint = rd.block_time(token._transact(w.issuer, "mint", rd.bob.address, 7))
+    token.raw.set_mint_rate_limit(w.admin, issuer, 7, 3)  # 7 base units every 3 seconds
+    t_mint = rd.block_time(token.raw.mint(w.issuer, rd.bob.address, 7))
     w.chain.increase_time(1)
     elapsed = w.chain.timestamp() - t_mint
-    assert token._call("mintAllowance", issuer) == min(7, elapsed * 7 // 3)
+    assert token.raw.mint_allowance(issuer) == min(7, elapsed * 7 // 3)
 
 
 def test_batch_mint_consumes_the_total_once(rd: Rd) -> None:
     token, w, issuer = rd.token, rd.w, rd.w.issuer.address
     token.set_mint_rate_limit(w.admin, issuer, 100, 3600)
     watch = w.state
-    exc = refused(
-        w.chain, lambda: token.batch_mint(w.issuer, [(rd.alice.address, 60), (rd.bob.address, 41)]), watch=watch
-    )
-    assert_reverted(exc, "MintRateLimitExceeded", {"issuer": issuer, "requested": 101 * UNIT, "available": 100 * UNIT})
+    with (
+        unchanged(w.chain, w.issuer, watch=watch),
+        reverts("MintRateLimitExceeded", issuer=issuer, requested=101 * UNIT, available=100 * UNIT),
+    ):
+        token.batch_mint(w.issuer, [(rd.alice.address, 60), (rd.bob.address, 41)])
     receipt = token.batch_mint(w.issuer, [(rd.alice.address, 60), (rd.bob.address, 40)])
     assert token.event_names(receipt) == ["Transfer", "Transfer"]
     assert token.mint_allowance(issuer) == 0
@@ -141,12 +147,12 @@ def test_removing_a_limit_and_invalid_limits(rd: Rd) -> None:
     assert event_args(token, receipt, "MintRateLimitSet") == [
         {"issuer": issuer, "amountPerPeriod": 0, "period": 0, "available": MAX_UINT}
     ]
-    assert token.mint_allowance(issuer) is None and tuple(token._call("mintRateLimit", issuer)) == (0, 0)
+    assert token.mint_allowance(issuer) is None and tuple(token.raw.mint_rate_limit(issuer)) == (0, 0)
     token.mint(w.issuer, rd.alice.address, 10**6)
-    exc = refused(w.chain, lambda: token._transact(w.admin, "setMintRateLimit", issuer, 1, 0), watch=w.state)
-    assert_reverted(exc, "InvalidMintRatePeriod", {})
-    exc = refused(w.chain, lambda: token._transact(w.admin, "setMintRateLimit", ZERO, 1, 1), watch=w.state)
-    assert_reverted(exc, "ZeroAddress", {})
+    with unchanged(w.chain, w.admin, watch=w.state), reverts("InvalidMintRatePeriod"):
+        token.raw.set_mint_rate_limit(w.admin, issuer, 1, 0)
+    with unchanged(w.chain, w.admin, watch=w.state), reverts("ZeroAddress"):
+        token.raw.set_mint_rate_limit(w.admin, ZERO, 1, 1)
 
 
 def test_mint_restrictions_are_checked_before_the_rate_limit(rd: Rd) -> None:
@@ -155,11 +161,11 @@ def test_mint_restrictions_are_checked_before_the_rate_limit(rd: Rd) -> None:
     token, w, issuer = rd.token, rd.w, rd.w.issuer.address
     token.set_mint_rate_limit(w.admin, issuer, 10, 3600)
     stranger = extra_account("stranger").address
-    exc = refused(w.chain, lambda: token.mint(w.issuer, stranger, 11), watch=w.state)
-    assert_restricted(exc, 3, ZERO, stranger, 11 * UNIT)
+    with unchanged(w.chain, w.issuer, watch=w.state), restricted(3, ZERO, stranger, 11 * UNIT):
+        token.mint(w.issuer, stranger, 11)
     token.pause(w.pauser)
-    exc = refused(w.chain, lambda: token.mint(w.issuer, rd.alice.address, 11), watch=w.state)
-    assert_restricted(exc, 1, ZERO, rd.alice.address, 11 * UNIT)
+    with unchanged(w.chain, w.issuer, watch=w.state), restricted(1, ZERO, rd.alice.address, 11 * UNIT):
+        token.mint(w.issuer, rd.alice.address, 11)
 
 
 # --------------------------------------------------------------------------------------------- documents
@@ -192,10 +198,13 @@ def test_document_registry(rd: Rd) -> None:
     ]
     assert token.documents() == ["custody-report", "terms"]  # the last entry takes the removed one's place
     assert token.document("prospectus") == Document("prospectus", "", bytes(32), datetime.fromtimestamp(0, tz=UTC))
-    exc = refused(w.chain, lambda: token.remove_document(w.admin, "prospectus"), watch=token.documents)
-    assert_reverted(exc, "DocumentNotFound", {"name": b"prospectus".ljust(32, b"\0")})
-    exc = refused(w.chain, lambda: token._transact(w.admin, "setDocument", bytes(32), "x", h1), watch=token.documents)
-    assert_reverted(exc, "EmptyDocumentName", {})
+    with (
+        unchanged(w.chain, w.admin, watch=token.documents),
+        reverts("DocumentNotFound", name=b"prospectus".ljust(32, b"\0")),
+    ):
+        token.remove_document(w.admin, "prospectus")
+    with unchanged(w.chain, w.admin, watch=token.documents), reverts("EmptyDocumentName"):
+        token.raw.set_document(w.admin, bytes(32), "x", h1)
     token.remove_document(w.admin, "terms")
     token.remove_document(w.admin, "custody-report")
     assert token.documents() == []
@@ -210,16 +219,16 @@ def test_pause_and_unpause_events(rd: Rd) -> None:
     assert token.event_names(receipt) == ["Paused"]
     assert event_args(token, receipt, "Paused") == [{"account": w.pauser.address}]
     assert token.paused() is True
-    exc = refused(w.chain, lambda: token.pause(w.pauser), watch=w.state)
-    assert_reverted(exc, "EnforcedPause", {})
-    exc = refused(w.chain, lambda: token.transfer(rd.alice, rd.bob.address, 1), watch=w.state)
-    assert_restricted(exc, 1, rd.alice.address, rd.bob.address, UNIT)
+    with unchanged(w.chain, w.pauser, watch=w.state), reverts("EnforcedPause"):
+        token.pause(w.pauser)
+    with unchanged(w.chain, rd.alice, watch=w.state), restricted(1, rd.alice.address, rd.bob.address, UNIT):
+        token.transfer(rd.alice, rd.bob.address, 1)
     receipt = token.unpause(w.pauser)
     assert token.event_names(receipt) == ["Unpaused"]
     assert event_args(token, receipt, "Unpaused") == [{"account": w.pauser.address}]
     assert token.paused() is False
-    exc = refused(w.chain, lambda: token.unpause(w.pauser), watch=w.state)
-    assert_reverted(exc, "ExpectedPause", {})
+    with unchanged(w.chain, w.pauser, watch=w.state), reverts("ExpectedPause"):
+        token.unpause(w.pauser)
     token.transfer(rd.alice, rd.bob.address, 1)
 
 
@@ -237,14 +246,14 @@ def test_treasury_change_moves_the_exemption(rd: Rd) -> None:
     token.transfer(rd.alice, new.address, 10)
     token.transfer(new, rd.bob.address, 5)
     assert token.can_receive(new.address) and not token.can_receive(old.address)
-    exc = refused(w.chain, lambda: token.transfer(old, rd.alice.address, 1), watch=w.state)
-    assert_restricted(exc, 2, old.address, rd.alice.address, UNIT)
-    exc = refused(w.chain, lambda: token.transfer(rd.alice, old.address, 1), watch=w.state)
-    assert_restricted(exc, 3, rd.alice.address, old.address, UNIT)
+    with unchanged(w.chain, old, watch=w.state), restricted(2, old.address, rd.alice.address, UNIT):
+        token.transfer(old, rd.alice.address, 1)
+    with unchanged(w.chain, rd.alice, watch=w.state), restricted(3, rd.alice.address, old.address, UNIT):
+        token.transfer(rd.alice, old.address, 1)
     token.transfer(old, new.address, 1000)  # the old treasury may still exit to the new one
     assert token.raw_balance_of(new.address) == 1005 * UNIT
-    exc = refused(w.chain, lambda: token._transact(w.admin, "setTreasury", ZERO), watch=w.state)
-    assert_reverted(exc, "ZeroAddress", {})
+    with unchanged(w.chain, w.admin, watch=w.state), reverts("ZeroAddress"):
+        token.raw.set_treasury(w.admin, ZERO)
 
 
 # --------------------------------------------------------------------------------------------- constructor
@@ -268,7 +277,7 @@ def test_constructor_grants_admin_only_and_announces_the_treasury(rd: Rd) -> Non
         {"role": role_id("DEFAULT_ADMIN_ROLE"), "account": w.admin.address, "sender": w.admin.address}
     ]
     assert (token.name, token.symbol, token.decimals) == ("Bond", "BND", 6)
-    assert token._call("registry") == w.registry.address and token.treasury() == w.treasury.address
+    assert token.raw.registry() == w.registry.address and token.treasury() == w.treasury.address
     assert token.admin_module() == w.token.admin_module()
     for role in ("ISSUER_ROLE", "AGENT_ROLE", "PAUSER_ROLE", "COMPLIANCE_ROLE"):
         assert not token.has_role(role, w.admin.address)
@@ -289,9 +298,6 @@ def test_constructor_refuses_bad_arguments(rd: Rd, which: str, error: str) -> No
     admin = ZERO if which == "zero-admin" else w.admin.address
     treasury = ZERO if which == "zero-treasury" else w.treasury.address
     module = rd.alice.address if which == "module-without-code" else w.token.admin_module()
-    exc = refused(
-        w.chain,
-        lambda: deploy_contract(w.chain, w.admin, "RWAToken", "B", "B", 18, registry, admin, treasury, module),
-    )
     expected = {"InvalidRegistry": {"registry": registry}, "InvalidAdminModule": {"module": module}}
-    assert_reverted(exc, error, expected.get(error, {}))
+    with unchanged(w.chain, w.admin), reverts(error, **expected.get(error, {})):
+        deploy_contract(w.chain, w.admin, "RWAToken", "B", "B", 18, registry, admin, treasury, module)

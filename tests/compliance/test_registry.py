@@ -15,8 +15,10 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from hktoken import Investor, InvestorProfile, InvestorRegistry, RWAToken, SpecError, TransactionReverted
+from hktoken.abi import python_name
 from hktoken.artifacts import ArtifactStore
 from hktoken.contracts.base import deploy_contract
+from hktoken.testing import reverts
 
 from ._helpers import (
     DAY,
@@ -28,13 +30,12 @@ from ._helpers import (
     YEAR,
     ZERO,
     World,
-    assert_reverted,
     batch_call,
     event_args,
     extra_account,
     id32,
     investor,
-    refused,
+    unchanged,
     when,
 )
 
@@ -102,10 +103,10 @@ def test_register_investor_events_and_views(rg: Rg) -> None:
     assert registry.is_verified(b1) and registry.is_verified(b2) and registry.contains(b2)
     assert registry.investor_of(b2) == "BOB" and registry.investor_of(rg.wallets[2]) is None
     assert registry.wallets_of("BOB") == [b1, b2]
-    assert registry._call("lastKey") == 2
-    assert registry._call("idOfKey", 2) == id32("BOB")
-    assert registry._call("walletsOfKey", 2) == [b1, b2]
-    assert registry._call("investorCountry", b2) == SG
+    assert registry.raw.last_key() == 2
+    assert registry.raw.id_of_key(2) == id32("BOB")
+    assert registry.raw.wallets_of_key(2) == [b1, b2]
+    assert registry.raw.investor_country(b2) == SG
 
 
 def test_batch_register_assigns_sequential_keys(rg: Rg) -> None:
@@ -147,27 +148,23 @@ def test_removed_wallet_is_retired_forever(rg: Rg) -> None:
     assert registry.event_names(receipt) == ["WalletRemoved"]
     assert event_args(registry, receipt, "WalletRemoved") == [{"id": id32("ALICE"), "wallet": alice}]
     assert not registry.is_verified(alice) and not registry.contains(alice)
-    assert registry._call("isRetired", alice) is True
+    assert registry.raw.is_retired(alice) is True
     assert registry.investor_of(alice) == "ALICE"  # still bound to its investor (tokens account it there)
     assert registry.profile(alice).key == before.key and registry.profile(alice).retired
     assert not registry.profile(alice).revoked  # retired, which is per wallet, not the investor revoked
     assert registry.wallets_of("ALICE") == [extra]
-    assert registry._call("walletsOfKey", before.key) == [alice, extra]  # still its investor's (tokens sum it)
+    assert registry.raw.wallets_of_key(before.key) == [alice, extra]  # still its investor's (tokens sum it)
     assert registry.is_verified(extra)
     for action in (
         lambda: registry.add_wallet(admin, "ALICE", alice),
         lambda: registry.remove_wallet(admin, alice),
     ):
-        exc = refused(rg.w.chain, action, watch=rg.regstate)
-        assert_reverted(exc, "WalletRetired", {"wallet": alice})
+        with unchanged(rg.w.chain, admin, watch=rg.regstate), reverts("WalletRetired", wallet=alice):
+            action()
     # Registering it again is refused in Python, before anything is sent.
-    exc = refused(
-        rg.w.chain,
-        lambda: registry.register_investor(admin, investor(rg.w.chain, "NEW", [alice])),
-        exc_type=SpecError,
-        watch=rg.regstate,
-    )
-    assert str(exc) == (
+    with unchanged(rg.w.chain, admin, watch=rg.regstate), pytest.raises(SpecError) as refusal:
+        registry.register_investor(admin, investor(rg.w.chain, "NEW", [alice]))
+    assert str(refusal.value) == (
         f"wallet {alice} is already registered (or retired): "
         "a wallet belongs to one investor for good: use a new wallet"
     )
@@ -179,8 +176,8 @@ def test_removed_wallet_is_retired_forever(rg: Rg) -> None:
     assert registry.profile(alice).retired and registry.profile(alice).country == SG
     assert not registry.is_verified(alice) and not registry.contains(alice)
     assert registry.profile(extra).country == SG and registry.is_verified(extra)
-    exc = refused(rg.w.chain, lambda: registry.remove_wallet(admin, rg.wallets[5]), watch=rg.regstate)
-    assert_reverted(exc, "WalletNotRegistered", {"wallet": rg.wallets[5]})
+    with unchanged(rg.w.chain, admin, watch=rg.regstate), reverts("WalletNotRegistered", wallet=rg.wallets[5]):
+        registry.remove_wallet(admin, rg.wallets[5])
 
 
 def test_update_investor_propagates_to_every_wallet(rg: Rg) -> None:
@@ -220,9 +217,9 @@ def test_revoke_and_reinstate(rg: Rg) -> None:
     receipt = registry.reinstate(admin, "ALICE")
     assert event_args(registry, receipt, "InvestorReinstated") == [{"id": id32("ALICE")}]
     assert registry.is_verified(rg.alice.address) and registry.is_verified(rg.wallets[0])
-    receipt = registry._transact(admin, "batchRevokeInvestors", [id32("ALICE")])
+    receipt = registry.raw.batch_revoke_investors(admin, [id32("ALICE")])
     assert registry.event_names(receipt) == ["InvestorRevoked"]
-    receipt = registry._transact(admin, "batchReinstateInvestors", [id32("ALICE")])
+    receipt = registry.raw.batch_reinstate_investors(admin, [id32("ALICE")])
     assert registry.event_names(receipt) == ["InvestorReinstated"]
     assert registry.is_verified(rg.alice.address)
 
@@ -231,52 +228,51 @@ def test_batch_forms_of_update_renew_and_remove(rg: Rg) -> None:
     registry, admin, chain = rg.registry, rg.w.admin, rg.w.chain
     w = rg.wallets
     registry.register(admin, [investor(chain, "C1", [w[0], w[1]]), investor(chain, "C2", [w[2]])])
-    receipt = registry._transact(
-        admin, "batchUpdateInvestors", [id32("C1"), id32("C2")], [SG, 840], [1, 3], [True, False]
-    )
+    receipt = registry.raw.batch_update_investors(admin, [id32("C1"), id32("C2")], [SG, 840], [1, 3], [True, False])
     assert registry.event_names(receipt) == ["InvestorUpdated", "InvestorUpdated"]
     assert (registry.profile(w[1]).country, registry.profile(w[2]).investor_class) == (SG, INST)
     expiry = chain.timestamp() + 2 * YEAR
-    receipt = registry._transact(admin, "batchRenewKyc", [id32("C1"), id32("C2")], [expiry, expiry + 1])
+    receipt = registry.raw.batch_renew_kyc(admin, [id32("C1"), id32("C2")], [expiry, expiry + 1])
     assert [e["kycExpiry"] for e in event_args(registry, receipt, "KycRenewed")] == [expiry, expiry + 1]
-    receipt = registry._transact(admin, "batchRemoveWallets", [w[0], w[2]])
+    receipt = registry.raw.batch_remove_wallets(admin, [w[0], w[2]])
     assert event_args(registry, receipt, "WalletRemoved") == [
         {"id": id32("C1"), "wallet": w[0]},
         {"id": id32("C2"), "wallet": w[2]},
     ]
     assert registry.wallets_of("C1") == [w[1]] and registry.wallets_of("C2") == []
-    receipt = registry._transact(admin, "batchAddWallets", [id32("C2"), id32("C1")], [w[3], w[4]])
+    receipt = registry.raw.batch_add_wallets(admin, [id32("C2"), id32("C1")], [w[3], w[4]])
     assert registry.wallets_of("C2") == [w[3]] and registry.wallets_of("C1") == [w[1], w[4]]
 
 
 def test_too_many_wallets_at_the_seventeenth(rg: Rg) -> None:
     registry, admin = rg.registry, rg.w.admin
-    assert registry._call("MAX_WALLETS_PER_INVESTOR") == InvestorRegistry.MAX_WALLETS_PER_INVESTOR == 16
+    assert registry.raw.max_wallets_per_investor() == InvestorRegistry.MAX_WALLETS_PER_INVESTOR == 16
     fifteen = rg.wallets[:15]
-    registry._transact(admin, "batchAddWallets", [id32("ALICE")] * 15, fifteen)
+    registry.raw.batch_add_wallets(admin, [id32("ALICE")] * 15, fifteen)
     assert len(registry.wallets_of("ALICE")) == 16
-    exc = refused(rg.w.chain, lambda: registry.add_wallet(admin, "ALICE", rg.wallets[15]), watch=rg.regstate)
-    assert_reverted(exc, "TooManyWallets", {"id": id32("ALICE")})
+    with unchanged(rg.w.chain, admin, watch=rg.regstate), reverts("TooManyWallets", id=id32("ALICE")):
+        registry.add_wallet(admin, "ALICE", rg.wallets[15])
     # A removed wallet keeps its place: it may still hold tokens, which count toward its investor.
     registry.remove_wallet(admin, fifteen[0])
-    exc = refused(rg.w.chain, lambda: registry.add_wallet(admin, "ALICE", rg.wallets[15]), watch=rg.regstate)
-    assert_reverted(exc, "TooManyWallets", {"id": id32("ALICE")})
-    assert len(registry.wallets_of("ALICE")) == 15 and registry._call("walletCount", id32("ALICE")) == 16
+    with unchanged(rg.w.chain, admin, watch=rg.regstate), reverts("TooManyWallets", id=id32("ALICE")):
+        registry.add_wallet(admin, "ALICE", rg.wallets[15])
+    assert len(registry.wallets_of("ALICE")) == 15 and registry.raw.wallet_count(id32("ALICE")) == 16
 
 
 def test_batch_register_is_all_or_nothing(rg: Rg) -> None:
     registry, admin = rg.registry, rg.w.admin
     expiry = rg.w.chain.timestamp() + YEAR
-    exc = refused(
-        rg.w.chain,
-        lambda: registry._transact(
-            admin, "batchRegisterInvestors", [id32("NEW"), id32("NEW2")], [rg.wallets[0], rg.wallets[1]],
-            [HK, 0], [2, 2], [expiry, expiry], [False, False],
-        ),
-        watch=rg.regstate,
-    )  # fmt: skip
-    assert_reverted(exc, "InvalidCountry", {"country": 0})
-    assert registry._call("lastKey") == 1 and registry.investor_of(rg.wallets[0]) is None
+    with unchanged(rg.w.chain, admin, watch=rg.regstate), reverts("InvalidCountry", country=0):
+        registry.raw.batch_register_investors(
+            admin,
+            [id32("NEW"), id32("NEW2")],
+            [rg.wallets[0], rg.wallets[1]],
+            [HK, 0],
+            [2, 2],
+            [expiry, expiry],
+            [False, False],
+        )
+    assert registry.raw.last_key() == 1 and registry.investor_of(rg.wallets[0]) is None
 
 
 # --------------------------------------------------------------------------------------------- bad inputs on chain
@@ -448,13 +444,13 @@ BAD_INPUTS: list[tuple[str, Call, str, Callable[[Rg], dict[str, Any]]]] = [
 def test_registry_refuses_bad_input(rg: Rg, call: Call, error: str, arguments: Callable[[Rg], dict[str, Any]]) -> None:
     function, args = call(rg)
     expected = arguments(rg)
-    exc = refused(rg.w.chain, lambda: rg.registry._transact(rg.w.admin, function, *args), watch=rg.regstate)
-    assert_reverted(exc, error, expected)
+    with unchanged(rg.w.chain, rg.w.admin, watch=rg.regstate), reverts(error, **expected):
+        getattr(rg.registry.raw, python_name(function))(rg.w.admin, *args)
 
 
 def test_registry_constructor_refuses_a_zero_admin(rg: Rg) -> None:
-    exc = refused(rg.w.chain, lambda: deploy_contract(rg.w.chain, rg.w.admin, "InvestorRegistry", ZERO))
-    assert_reverted(exc, "ZeroAddress", {})
+    with unchanged(rg.w.chain, rg.w.admin), reverts("ZeroAddress"):
+        deploy_contract(rg.w.chain, rg.w.admin, "InvestorRegistry", ZERO)
 
 
 # --------------------------------------------------------------------------------------------- Python-side validation
@@ -560,16 +556,8 @@ PY_CASES: list[tuple[str, Callable[[Rg], Any]]] = [
 
 @pytest.mark.parametrize("action", [pytest.param(case[1], id=case[0]) for case in PY_CASES])
 def test_python_validation_refuses_before_sending(rg: Rg, action: Callable[[Rg], Any]) -> None:
-    chain = rg.w.chain
-    signers = (rg.w.admin, rg.alice)
-    nonces = [chain.w3.eth.get_transaction_count(s.address) for s in signers]
-    block = chain.w3.eth.block_number
-    state = rg.regstate()
-    with pytest.raises(SpecError):
+    with unchanged(rg.w.chain, rg.w.admin, rg.alice, watch=rg.regstate), pytest.raises(SpecError):
         action(rg)
-    assert [chain.w3.eth.get_transaction_count(s.address) for s in signers] == nonces
-    assert chain.w3.eth.block_number == block
-    assert rg.regstate() == state
 
 
 # --------------------------------------------------------------------------------------------- the packed word
@@ -603,14 +591,14 @@ def test_packed_profiles_match_profile_of(rg: Rg) -> None:
     wallets = [rg.alice.address, w[0], w[1], w[2], w[3], ZERO]
     for a in wallets:
         for b in wallets:
-            pa, pb = registry._call("packedProfilesOf", a, b)
-            profile_a, profile_b = registry._call("profileOf", a), registry._call("profileOf", b)
+            pa, pb = registry.raw.packed_profiles_of(a, b)
+            profile_a, profile_b = registry.raw.profile_of(a), registry.raw.profile_of(b)
             assert (_unpack(pa), _unpack(pb)) == (tuple(profile_a), tuple(profile_b))
             assert pa >> 168 == 0 and pb >> 168 == 0
-            assert tuple(map(tuple, registry._call("profilesOf", a, b))) == (tuple(profile_a), tuple(profile_b))
-    assert _unpack(registry._call("packedProfilesOf", w[1], w[3])[0])[6] is True  # removed: retired copy
-    assert _unpack(registry._call("packedProfilesOf", w[0], w[1])[0])[7] is True  # the first wallet: primary
-    assert registry._call("profileOf", ZERO) == (0, 0, 0, 0, False, False, False, False)
+            assert tuple(map(tuple, registry.raw.profiles_of(a, b))) == (tuple(profile_a), tuple(profile_b))
+    assert _unpack(registry.raw.packed_profiles_of(w[1], w[3])[0])[6] is True  # removed: retired copy
+    assert _unpack(registry.raw.packed_profiles_of(w[0], w[1])[0])[7] is True  # the first wallet: primary
+    assert registry.raw.profile_of(ZERO) == (0, 0, 0, 0, False, False, False, False)
 
 
 def test_registry_supports_its_interfaces(rg: Rg) -> None:
@@ -628,13 +616,15 @@ def test_registry_supports_its_interfaces(rg: Rg) -> None:
         (bytes.fromhex("ffffffff"), False),
         (bytes.fromhex("3edbb4c4"), False),
     ):
-        assert rg.registry._call("supportsInterface", interface) is expected
+        assert rg.registry.raw.supports_interface(interface) is expected
 
 
 def test_registry_transaction_reverted_is_a_typed_error(rg: Rg) -> None:
     """A revert surfaces as TransactionReverted with the decoded error, never as a raw web3 error."""
-    exc = refused(rg.w.chain, lambda: rg.registry.revoke(rg.w.admin, "NOBODY"), exc_type=TransactionReverted)
-    assert str(exc) == f"reverted with InvestorNotRegistered(id=0x{id32('NOBODY').hex()})"
+    with unchanged(rg.w.chain, rg.w.admin), reverts("InvestorNotRegistered", id=id32("NOBODY")) as refusal:
+        rg.registry.revoke(rg.w.admin, "NOBODY")
+    assert type(refusal.value) is TransactionReverted
+    assert str(refusal.value) == f"reverted with InvestorNotRegistered(id=0x{id32('NOBODY').hex()})"
 
 
 @pytest.mark.parametrize(

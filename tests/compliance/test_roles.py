@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from hktoken import HKDStablecoin, MissingRole
+from hktoken import HKDStablecoin, MissingRole, SpecError
+from hktoken.abi import python_name
 from hktoken.contracts.base import ContractWrapper, role_id
+from hktoken.testing import reverts
 
 from ._helpers import (
     HK,
@@ -25,7 +27,7 @@ from ._helpers import (
     id32,
     investor,
     raw_batch,
-    refused,
+    unchanged,
 )
 
 ADMIN, ISSUER, AGENT, PAUSER, COMPLIANCE, REGISTRAR = (
@@ -50,7 +52,7 @@ class Rl:
     other: str
     fresh: str  # an address nobody registered
 
-    def contract(self, key: str) -> ContractWrapper:
+    def contract(self, key: str) -> ContractWrapper[Any]:
         return {"token": self.w.token, "registry": self.w.registry, "coin": self.coin}[key]
 
 
@@ -66,7 +68,7 @@ def rl(world: World, accounts: list[LocalAccount]) -> Rl:
     world.registry.revoke_role(admin, REGISTRAR, admin.address)
     token = world.token
     token.batch_mint(world.issuer, [(holder.address, 100), (other.address, 100)])
-    token._transact(world.agent, "freezePartialTokens", holder.address, 1)  # so an unfreeze can succeed
+    token.raw.freeze_partial_tokens(world.agent, holder.address, 1)  # so an unfreeze can succeed
     token.set_document(admin, "prospectus", "ipfs://prospectus", b"\x11" * 32)
     coin = HKDStablecoin.deploy(chain, admin)
     for role, account in ((ISSUER, accounts[1]), (COMPLIANCE, accounts[4]), (PAUSER, accounts[3])):
@@ -78,6 +80,24 @@ def rl(world: World, accounts: list[LocalAccount]) -> Rl:
         "compliance": world.compliance, "registrar": registrar, "holder": holder,
     }  # fmt: skip
     return Rl(world, coin, callers, holder.address, h2.address, other.address, fresh.address)
+
+
+def test_role_names_come_from_each_contracts_abi(rl: Rl) -> None:
+    expected = {
+        "token": {ADMIN, ISSUER, AGENT, PAUSER, COMPLIANCE},
+        "registry": {ADMIN, REGISTRAR},
+        "coin": {ADMIN, ISSUER, COMPLIANCE, PAUSER},
+    }
+    for key, roles in expected.items():
+        contract = rl.contract(key)
+        assert roles <= set(contract.roles), key
+        for role in contract.roles:
+            # the contract's own constant is the hash the name gives, and the decoder knows the name
+            assert getattr(contract.raw, python_name(role))() == contract.role(role) == role_id(role)
+            assert rl.w.chain.decoder.role_name(role_id(role)) == role
+    with pytest.raises(SpecError, match=r"^InvestorRegistry has no role 'AGENT_ROLE': use one of DEFAULT_ADMIN_ROLE"):
+        rl.w.registry.has_role(AGENT, rl.h1)
+    assert rl.w.chain.decoder.role_name(b"\x01" * 32) == "0x" + "01" * 32
 
 
 def test_duties_are_held_by_different_accounts(rl: Rl) -> None:
@@ -165,14 +185,14 @@ FUNCTIONS: list[tuple[str, str, str, Args]] = [
 
 # State a call needs to be able to succeed (applied before the refused calls too: they fail for the role alone).
 PREPARE: dict[tuple[str, str], Callable[[Rl], Any]] = {
-    ("token", "unpause"): lambda r: r.w.token._transact(r.callers["pauser"], "pause"),
-    ("coin", "unpause"): lambda r: r.coin._transact(r.callers["pauser"], "pause"),
-    ("coin", "unblockAccount"): lambda r: r.coin._transact(r.callers["compliance"], "blockAccount", r.h1),
-    ("registry", "reinstateInvestor"): lambda r: r.w.registry._transact(
-        r.callers["registrar"], "revokeInvestor", id32("HOLDER")
+    ("token", "unpause"): lambda r: r.w.token.raw.pause(r.callers["pauser"]),
+    ("coin", "unpause"): lambda r: r.coin.raw.pause(r.callers["pauser"]),
+    ("coin", "unblockAccount"): lambda r: r.coin.raw.block_account(r.callers["compliance"], r.h1),
+    ("registry", "reinstateInvestor"): lambda r: r.w.registry.raw.revoke_investor(
+        r.callers["registrar"], id32("HOLDER")
     ),
-    ("registry", "batchReinstateInvestors"): lambda r: r.w.registry._transact(
-        r.callers["registrar"], "revokeInvestor", id32("OTHER")
+    ("registry", "batchReinstateInvestors"): lambda r: r.w.registry.raw.revoke_investor(
+        r.callers["registrar"], id32("OTHER")
     ),
 }
 
@@ -235,16 +255,13 @@ def test_privileged_function_refuses_other_roles(
     if (key, function) in PREPARE:
         PREPARE[key, function](rl)
     call_args = args(rl)
-    exc = refused(
-        rl.w.chain,
-        lambda: contract._transact(signer, function, *call_args),
-        exc_type=MissingRole,
-        watch=lambda: _fingerprint(rl),
-        signer=signer,
-    )
+    missing = reverts("AccessControlUnauthorizedAccount", account=signer.address, neededRole=role_id(role))
+    with unchanged(rl.w.chain, signer, watch=lambda: _fingerprint(rl)), missing as refusal:
+        getattr(contract.raw, python_name(function))(signer, *call_args)
+    exc = refusal.value
+    assert isinstance(exc, MissingRole)
     assert exc.role == role
     assert exc.account == signer.address
-    assert exc.error == "AccessControlUnauthorizedAccount"
     assert exc.arguments == {"account": signer.address, "neededRole": role_id(role)}
 
 
@@ -258,7 +275,7 @@ def test_privileged_function_works_for_its_role(rl: Rl, key: str, function: str,
     if (key, function) in PREPARE:
         PREPARE[key, function](rl)
     before = _fingerprint(rl)
-    receipt = contract._transact(signer, function, *args(rl))
+    receipt = getattr(contract.raw, python_name(function))(signer, *args(rl))
     assert receipt["status"] == 1
     assert contract.event_names(receipt), f"{function} changed state without an event"
     assert _fingerprint(rl) != before

@@ -14,7 +14,8 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from hktoken import ComplianceRules, MissingRole, RWAToken, TokenRoles
-from hktoken.restrictions import message_for
+from hktoken.models.restrictions import message_for
+from hktoken.testing import reverts
 
 from ._helpers import (
     DAY,
@@ -27,14 +28,13 @@ from ._helpers import (
     US,
     ZERO,
     World,
-    assert_restricted,
-    assert_reverted,
-    assert_unfrozen_shortfall,
     event_args,
     extra_account,
     fund,
     investor,
-    refused,
+    restricted,
+    unchanged,
+    unfrozen_shortfall,
 )
 
 FLAG_ALLOW, FLAG_BLOCK, FLAG_HOLDERS, FLAG_BALANCE = 1, 2, 4, 8
@@ -98,12 +98,10 @@ def _transfer_case(rw: Rw, sender: str, recipient: str, amount: Decimal, code: i
 
     if code:
         before = watch()
-        exc = refused(w.chain, lambda: token.transfer(rw.signers[sender], dst, amount), watch=watch)
-        if code == 6:
-            unfrozen = before["balances"][src] - before["frozen"][src]
-            assert_unfrozen_shortfall(exc, src, raw, unfrozen)
-        else:
-            assert_restricted(exc, code, src, dst, raw)
+        unfrozen = before["balances"][src] - before["frozen"][src]
+        refusal = unfrozen_shortfall(src, raw, unfrozen) if code == 6 else restricted(code, src, dst, raw)
+        with unchanged(w.chain, rw.signers[sender], watch=watch), refusal:
+            token.transfer(rw.signers[sender], dst, amount)
         return None
     src_before, dst_before = token.raw_balance_of(src), token.raw_balance_of(dst)
     receipt = token.transfer(rw.signers[sender], dst, amount)
@@ -220,19 +218,19 @@ def test_mint_rule(rw: Rw, setup: Setup, recipient: str, amount: int, code: int)
     setup(rw)
     token, w = rw.token, rw.w
     dst, raw = rw.who[recipient], w.u(amount)
-    assert token._call("detectTransferRestriction", ZERO, dst, raw) == code
+    assert token.raw.detect_transfer_restriction(ZERO, dst, raw) == code
     if code:
-        exc = refused(w.chain, lambda: token.mint(w.issuer, dst, amount), watch=lambda: w.state(*rw.who.values()))
-        assert_restricted(exc, code, ZERO, dst, raw)
+        with unchanged(w.chain, w.issuer, watch=lambda: w.state(*rw.who.values())), restricted(code, ZERO, dst, raw):
+            token.mint(w.issuer, dst, amount)
     else:
-        before = token.raw_balance_of(dst), int(token._call("totalSupply"))
+        before = token.raw_balance_of(dst), int(token.raw.total_supply())
         token.mint(w.issuer, dst, amount)
-        assert (token.raw_balance_of(dst), int(token._call("totalSupply"))) == (before[0] + raw, before[1] + raw)
+        assert (token.raw_balance_of(dst), int(token.raw.total_supply())) == (before[0] + raw, before[1] + raw)
 
 
 def test_supply_cap_refuses_mint_above_and_accepts_up_to_it(rw: Rw) -> None:
     token, w = rw.token, rw.w
-    supply = int(token._call("totalSupply"))
+    supply = int(token.raw.total_supply())
     assert supply == w.u(3600)
     w.comply("setSupplyCap", supply + w.u(100))
 
@@ -241,18 +239,16 @@ def test_supply_cap_refuses_mint_above_and_accepts_up_to_it(rw: Rw) -> None:
 
     for recipient in ("bob", "treasury"):  # the cap applies to every mint, the treasury's too
         dst = rw.who[recipient]
-        assert token._call("detectTransferRestriction", ZERO, dst, w.u(100) + 1) == 14
-        above = partial(token._transact, w.issuer, "mint", dst, w.u(100) + 1)
-        exc = refused(w.chain, above, watch=watch)
-        assert_restricted(exc, 14, ZERO, dst, w.u(100) + 1)
-    exc = refused(
-        w.chain, lambda: token.batch_mint(w.issuer, [(rw.who["bob"], 60), (rw.who["alice"], 41)]), watch=watch
-    )
-    assert_restricted(exc, 14, ZERO, rw.who["alice"], w.u(41))
+        assert token.raw.detect_transfer_restriction(ZERO, dst, w.u(100) + 1) == 14
+        above = partial(token.raw.mint, w.issuer, dst, w.u(100) + 1)
+        with unchanged(w.chain, w.issuer, watch=watch), restricted(14, ZERO, dst, w.u(100) + 1):
+            above()
+    with unchanged(w.chain, w.issuer, watch=watch), restricted(14, ZERO, rw.who["alice"], w.u(41)):
+        token.batch_mint(w.issuer, [(rw.who["bob"], 60), (rw.who["alice"], 41)])
     token.mint(w.issuer, rw.who["bob"], 100)
-    assert int(token._call("totalSupply")) == supply + w.u(100)
-    exc = refused(w.chain, lambda: token.mint(w.issuer, rw.who["treasury"], Decimal("1e-18")), watch=watch)
-    assert_restricted(exc, 14, ZERO, rw.who["treasury"], 1)
+    assert int(token.raw.total_supply()) == supply + w.u(100)
+    with unchanged(w.chain, w.issuer, watch=watch), restricted(14, ZERO, rw.who["treasury"], 1):
+        token.mint(w.issuer, rw.who["treasury"], Decimal("1e-18"))
     _transfer_case(rw, "alice", "bob", Decimal(5), 0)  # transfers are not capped
     token.burn(w.issuer, rw.who["bob"], 1)
     token.mint(w.issuer, rw.who["bob"], 1)  # burning made room again
@@ -260,9 +256,12 @@ def test_supply_cap_refuses_mint_above_and_accepts_up_to_it(rw: Rw) -> None:
 
 def test_supply_cap_cannot_be_set_below_supply(rw: Rw) -> None:
     token, w = rw.token, rw.w
-    supply = int(token._call("totalSupply"))
-    exc = refused(w.chain, lambda: w.comply("setSupplyCap", supply - 1), watch=w.state)
-    assert_reverted(exc, "SupplyCapBelowSupply", {"cap": supply - 1, "supply": supply})
+    supply = int(token.raw.total_supply())
+    with (
+        unchanged(w.chain, w.compliance, watch=w.state),
+        reverts("SupplyCapBelowSupply", cap=supply - 1, supply=supply),
+    ):
+        w.comply("setSupplyCap", supply - 1)
     receipt = w.comply("setSupplyCap", supply)  # equal is fine
     assert event_args(token, receipt, "SupplyCapSet") == [{"supplyCap": supply}]
     assert token.rules().supply_cap == token.from_units(supply)
@@ -298,8 +297,8 @@ def test_max_holders_counts_an_omnibus_account_and_a_multi_wallet_investor_once(
     assert token.holder_count() == 4
     key_multi = w.registry.profile(rw.who["m1"]).key
     key_omni = w.registry.profile(rw.who["o1"]).key
-    assert token._call("fundedWallets", key_multi) == 2
-    assert token._call("fundedWallets", key_omni) == 2
+    assert token.raw.funded_wallets(key_multi) == 2
+    assert token.raw.funded_wallets(key_omni) == 2
     _transfer_case(rw, "alice", "carol", Decimal(10), 9)  # a 5th investor is refused
     token.mint(w.issuer, rw.who["m2"], 1)
     assert token.holder_count() == 4
@@ -347,9 +346,7 @@ PRECEDENCE = [
     ),
     (
         "sender frozen before recipient frozen",
-        lambda rw: rw.token._transact(
-            rw.w.agent, "batchSetAddressFrozen", [rw.who["alice"], rw.who["carol"]], [True, True]
-        ),
+        lambda rw: rw.token.raw.batch_set_address_frozen(rw.w.agent, [rw.who["alice"], rw.who["carol"]], [True, True]),
         "alice",
         "carol",
         4,
@@ -394,47 +391,47 @@ def test_country_setters_events_views_and_flags(rw: Rw) -> None:
         {"country": HK, "allowed": True},
         {"country": SG, "allowed": True},
     ]
-    assert sorted(token._call("allowedCountries")) == [HK, SG]
-    assert token._call("rules")[2] == FLAG_ALLOW
+    assert sorted(token.raw.allowed_countries()) == [HK, SG]
+    assert token.raw.rules()[2] == FLAG_ALLOW
     # Blocking an allowed country takes it off the allow-list.
     receipt = w.comply("setBlockedCountries", [SG], True)
     assert token.event_names(receipt) == ["CountryAllowed", "CountryBlocked"]
     assert event_args(token, receipt, "CountryAllowed") == [{"country": SG, "allowed": False}]
     assert event_args(token, receipt, "CountryBlocked") == [{"country": SG, "blocked": True}]
-    assert (token._call("countryStatus", SG), token._call("countryStatus", HK), token._call("countryStatus", US)) == (
+    assert (token.raw.country_status(SG), token.raw.country_status(HK), token.raw.country_status(US)) == (
         2,
         1,
         0,
     )
-    assert (token._call("allowedCountries"), token._call("blockedCountries")) == ([HK], [SG])
-    raw = token._call("rules")
+    assert (token.raw.allowed_countries(), token.raw.blocked_countries()) == ([HK], [SG])
+    raw = token.raw.rules()
     assert (raw[2], raw[5], raw[6]) == (FLAG_ALLOW | FLAG_BLOCK, 1, 1)
     # Allowing a blocked country unblocks it.
     receipt = w.comply("setAllowedCountries", [SG], True)
     assert token.event_names(receipt) == ["CountryBlocked", "CountryAllowed"]
     assert event_args(token, receipt, "CountryBlocked") == [{"country": SG, "blocked": False}]
-    assert sorted(token._call("allowedCountries")) == [HK, SG] and token._call("blockedCountries") == []
-    assert token._call("rules")[2] == FLAG_ALLOW
+    assert sorted(token.raw.allowed_countries()) == [HK, SG] and token.raw.blocked_countries() == []
+    assert token.raw.rules()[2] == FLAG_ALLOW
     receipt = w.comply("setAllowedCountries", [HK, SG], False)
     assert event_args(token, receipt, "CountryAllowed") == [
         {"country": HK, "allowed": False},
         {"country": SG, "allowed": False},
     ]
-    assert token._call("allowedCountries") == [] and token._call("rules")[2] == 0
+    assert token.raw.allowed_countries() == [] and token.raw.rules()[2] == 0
     _transfer_case(rw, "alice", "carol", Decimal(1), 0)
 
 
 @pytest.mark.parametrize("setter", ["setAllowedCountries", "setBlockedCountries"])
 @pytest.mark.parametrize("country", [0, 1000, 65535])
 def test_country_setters_refuse_invalid_codes(rw: Rw, setter: str, country: int) -> None:
-    exc = refused(rw.w.chain, lambda: rw.w.comply(setter, [HK, country], True), watch=rw.w.state)
-    assert_reverted(exc, "InvalidCountry", {"country": country})
+    with unchanged(rw.w.chain, rw.w.compliance, watch=rw.w.state), reverts("InvalidCountry", country=country):
+        rw.w.comply(setter, [HK, country], True)
 
 
 @pytest.mark.parametrize("mask", [0x01, 0x10, 0x80, 0x0F, 0xFF])
 def test_class_mask_refuses_bits_outside_the_three_classes(rw: Rw, mask: int) -> None:
-    exc = refused(rw.w.chain, lambda: rw.w.comply("setRequiredInvestorClasses", mask), watch=rw.w.state)
-    assert_reverted(exc, "InvalidInvestorClassMask", {"mask": mask})
+    with unchanged(rw.w.chain, rw.w.compliance, watch=rw.w.state), reverts("InvalidInvestorClassMask", mask=mask):
+        rw.w.comply("setRequiredInvestorClasses", mask)
 
 
 SETTERS = [
@@ -457,23 +454,23 @@ def test_rule_setter_event_getter_and_flag(
     receipt = w.comply(function, value)
     assert token.event_names(receipt) == [event]
     assert event_args(token, receipt, event) == [{field: value}]
-    assert token._call("rules")[index] == value
-    assert token._call("rules")[2] == flag
+    assert token.raw.rules()[index] == value
+    assert token.raw.rules()[2] == flag
     receipt = w.comply(function, 0)  # 0 = off
     assert event_args(token, receipt, event) == [{field: 0}]
-    assert token._call("rules")[index] == 0 and token._call("rules")[2] == 0
+    assert token.raw.rules()[index] == 0 and token.raw.rules()[2] == 0
 
 
 @pytest.mark.parametrize("function", ["setMinimumTransfer", "setDenomination"])
 def test_amount_rules_must_fit_uint128(rw: Rw, function: str) -> None:
-    exc = refused(rw.w.chain, lambda: rw.w.comply(function, 2**128), watch=rw.w.state)
-    assert_reverted(exc, "RuleValueTooLarge", {"value": 2**128})
+    with unchanged(rw.w.chain, rw.w.compliance, watch=rw.w.state), reverts("RuleValueTooLarge", value=2**128):
+        rw.w.comply(function, 2**128)
 
 
 def test_denomination_one_is_off(rw: Rw) -> None:
     receipt = rw.w.comply("setDenomination", 1)
     assert event_args(rw.token, receipt, "DenominationSet") == [{"denomination": 1}]
-    assert rw.token._call("rules")[2] & FLAG_DENOM == 0
+    assert rw.token.raw.rules()[2] & FLAG_DENOM == 0
 
 
 def test_apply_rules_round_trips_through_the_chain(rw: Rw) -> None:
@@ -493,13 +490,12 @@ def test_apply_rules_round_trips_through_the_chain(rw: Rw) -> None:
     assert len(receipts) == 9
     assert token.rules() == wanted
     assert (
-        token._call("rules")[2]
-        == FLAG_ALLOW | FLAG_BLOCK | FLAG_HOLDERS | FLAG_BALANCE | FLAG_MIN | FLAG_DENOM | FLAG_CAP
+        token.raw.rules()[2] == FLAG_ALLOW | FLAG_BLOCK | FLAG_HOLDERS | FLAG_BALANCE | FLAG_MIN | FLAG_DENOM | FLAG_CAP
     )
     assert token.apply_rules(w.compliance, wanted) == []  # nothing changed, nothing sent
     token.apply_rules(w.compliance, ComplianceRules())
     assert token.rules() == ComplianceRules()
-    assert token._call("rules")[2] == 0
+    assert token.raw.rules()[2] == 0
 
 
 def test_deploy_with_rules_and_a_separate_compliance_admin(world: World, accounts: list[LocalAccount]) -> None:

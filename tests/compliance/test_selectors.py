@@ -11,7 +11,7 @@ import pytest
 from eth_utils.crypto import keccak
 
 from hktoken.artifacts import ArtifactStore
-from hktoken.restrictions import MESSAGES, Restriction, message_for
+from hktoken.models.restrictions import MESSAGES, Restriction, message_for
 
 from ._helpers import World
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 import pytest
 from eth_account.signers.local import LocalAccount
 
 from hktoken import HKDStablecoin, SpecError
+from hktoken.abi import python_name
 from hktoken.contracts.base import deploy_contract
+from hktoken.testing import reverts
 
-from ._helpers import ZERO, assert_reverted, batch_call, event_args, extra_account, fund, refused
+from ._helpers import ZERO, batch_call, event_args, extra_account, fund, unchanged
 
 HKD = 10**6
 
@@ -28,6 +29,9 @@ class Sc:
     a: LocalAccount  # never registered anywhere
     b: LocalAccount
     spender: LocalAccount
+
+    def signers(self) -> tuple[LocalAccount, ...]:
+        return (self.admin, self.a, self.b, self.spender)
 
     def state(self) -> list[Any]:
         c = self.coin.address
@@ -53,7 +57,7 @@ def sc(chain: Any, accounts: list[LocalAccount]) -> Sc:
 
 def test_metadata_and_units(sc: Sc) -> None:
     coin = sc.coin
-    assert (coin._call("name"), coin._call("symbol"), coin._call("decimals")) == ("HKD Stablecoin", "HKDS", 6)
+    assert (coin.raw.name(), coin.raw.symbol(), coin.raw.decimals()) == ("HKD Stablecoin", "HKDS", 6)
     assert coin.to_units(Decimal("1.5")) == 1_500_000
     with pytest.raises(SpecError):
         coin.to_units(Decimal("0.0000001"))
@@ -71,17 +75,18 @@ def test_mint_and_burn(sc: Sc) -> None:
     assert event_args(coin, receipt, "Transfer") == [{"from": admin.address, "to": ZERO, "value": 250_000}]
     assert coin.balance_of(admin.address) == Decimal("499.75")
     assert coin.total_supply() == supply + Decimal("1000.25")
-    exc = refused(sc.chain, lambda: coin.burn(admin, 500), watch=sc.state)
-    assert_reverted(
-        exc, "ERC20InsufficientBalance", {"sender": admin.address, "balance": 499_750_000, "needed": 500 * HKD}
-    )
+    with (
+        unchanged(sc.chain, admin, watch=sc.state),
+        reverts("ERC20InsufficientBalance", sender=admin.address, balance=499_750_000, needed=500 * HKD),
+    ):
+        coin.burn(admin, 500)
 
 
 def test_not_kyc_gated(sc: Sc) -> None:
     coin = sc.coin
     receipt = coin.transfer(sc.a, sc.b.address, 100)  # neither is registered anywhere
     assert event_args(coin, receipt, "Transfer") == [{"from": sc.a.address, "to": sc.b.address, "value": 100 * HKD}]
-    coin._transact(sc.spender, "transferFrom", sc.a.address, sc.b.address, 300 * HKD)
+    coin.raw.transfer_from(sc.spender, sc.a.address, sc.b.address, 300 * HKD)
     assert (coin.balance_of(sc.a.address), coin.balance_of(sc.b.address)) == (Decimal(600), Decimal(400))
 
 
@@ -93,19 +98,19 @@ BLOCKED: list[tuple[str, str, Callable[[Sc], Any], Callable[[Sc], str]]] = [
     (
         "spender",
         "spender",
-        lambda s: s.coin._transact(s.spender, "transferFrom", s.a.address, s.b.address, HKD),
+        lambda s: s.coin.raw.transfer_from(s.spender, s.a.address, s.b.address, HKD),
         lambda s: s.spender.address,
     ),
     (
         "owner-via-spender",
         "a",
-        lambda s: s.coin._transact(s.spender, "transferFrom", s.a.address, s.b.address, HKD),
+        lambda s: s.coin.raw.transfer_from(s.spender, s.a.address, s.b.address, HKD),
         lambda s: s.a.address,
     ),
     (
         "recipient-via-spender",
         "b",
-        lambda s: s.coin._transact(s.spender, "transferFrom", s.a.address, s.b.address, HKD),
+        lambda s: s.coin.raw.transfer_from(s.spender, s.a.address, s.b.address, HKD),
         lambda s: s.b.address,
     ),
     ("burning-issuer", "admin", lambda s: s.coin.burn(s.admin, 1), lambda s: s.admin.address),
@@ -121,8 +126,8 @@ def test_blocked_account_can_neither_send_receive_nor_spend(
     receipt = coin.block(sc.admin, account)
     assert event_args(coin, receipt, "AccountBlocked") == [{"account": account}]
     assert coin.is_blocked(account)
-    exc = refused(sc.chain, lambda: action(sc), watch=sc.state)
-    assert_reverted(exc, "AccountIsBlocked", {"account": named(sc)})
+    with unchanged(sc.chain, *sc.signers(), watch=sc.state), reverts("AccountIsBlocked", account=named(sc)):
+        action(sc)
     receipt = coin.unblock(sc.admin, account)
     assert event_args(coin, receipt, "AccountUnblocked") == [{"account": account}]
     assert not coin.is_blocked(account)
@@ -131,13 +136,13 @@ def test_blocked_account_can_neither_send_receive_nor_spend(
 
 def test_block_list_refuses_the_zero_address(sc: Sc) -> None:
     for function in ("blockAccount", "unblockAccount"):
-        exc = refused(sc.chain, partial(sc.coin._transact, sc.admin, function, ZERO), watch=sc.state)
-        assert_reverted(exc, "ZeroAddress", {})
+        with unchanged(sc.chain, sc.admin, watch=sc.state), reverts("ZeroAddress"):
+            getattr(sc.coin.raw, python_name(function))(sc.admin, ZERO)
 
 
 PAUSED_ACTIONS = [
     ("transfer", lambda s: s.coin.transfer(s.a, s.b.address, 1)),
-    ("transferFrom", lambda s: s.coin._transact(s.spender, "transferFrom", s.a.address, s.b.address, HKD)),
+    ("transferFrom", lambda s: s.coin.raw.transfer_from(s.spender, s.a.address, s.b.address, HKD)),
     ("mint", lambda s: s.coin.mint(s.admin, s.b.address, 1)),
     ("burn", lambda s: s.coin.burn(s.admin, 1)),
 ]
@@ -148,8 +153,8 @@ def test_pause_stops_every_balance_change(sc: Sc, action: Callable[[Sc], Any]) -
     coin = sc.coin
     receipt = coin.pause(sc.admin)
     assert event_args(coin, receipt, "Paused") == [{"account": sc.admin.address}]
-    exc = refused(sc.chain, lambda: action(sc), watch=sc.state)
-    assert_reverted(exc, "EnforcedPause", {})
+    with unchanged(sc.chain, *sc.signers(), watch=sc.state), reverts("EnforcedPause"):
+        action(sc)
     coin.approve(sc.a, sc.b.address, 1)  # approvals are not balance changes
     receipt = coin.unpause(sc.admin)
     assert event_args(coin, receipt, "Unpaused") == [{"account": sc.admin.address}]
@@ -157,5 +162,32 @@ def test_pause_stops_every_balance_change(sc: Sc, action: Callable[[Sc], Any]) -
 
 
 def test_constructor_refuses_a_zero_admin(sc: Sc) -> None:
-    exc = refused(sc.chain, lambda: deploy_contract(sc.chain, sc.admin, "HKDStablecoin", ZERO))
-    assert_reverted(exc, "ZeroAddress", {})
+    with unchanged(sc.chain, sc.admin), reverts("ZeroAddress"):
+        deploy_contract(sc.chain, sc.admin, "HKDStablecoin", ZERO)
+
+
+def test_permit_then_transfer_from(sc: Sc) -> None:
+    coin, owner, spender, relayer = sc.coin, sc.a, sc.spender, sc.b
+    assert coin.nonces(owner.address) == coin.raw.nonces(owner.address) == 0
+    permit = coin.sign_permit(owner, spender.address, Decimal("250.5"))
+    receipt = coin.permit(relayer, permit)  # anyone may submit it: the owner sends nothing
+    assert event_args(coin, receipt, "Approval") == [
+        {"owner": owner.address, "spender": spender.address, "value": 250_500_000}
+    ]
+    assert coin.nonces(owner.address) == 1
+    assert coin.allowance(owner.address, spender.address) == Decimal("250.5")  # replaces the earlier 300
+    receipt = coin.transfer_from(spender, owner.address, relayer.address, Decimal("250.5"))
+    assert event_args(coin, receipt, "Transfer") == [
+        {"from": owner.address, "to": relayer.address, "value": 250_500_000}
+    ]
+    assert (coin.balance_of(owner.address), coin.balance_of(relayer.address)) == (Decimal("749.5"), Decimal("250.5"))
+    assert coin.allowance(owner.address, spender.address) == 0
+
+    # The same signature again: the nonce moved on, so it recovers to another signer and is refused.
+    with unchanged(sc.chain, relayer, owner, watch=sc.state), reverts("ERC2612InvalidSigner", owner=owner) as refusal:
+        coin.permit(relayer, permit)
+    assert refusal.value.arguments["signer"] != owner.address
+    stale = coin.sign_permit(owner, spender.address, 1, deadline=sc.chain.timestamp() - 1)
+    with unchanged(sc.chain, relayer, watch=sc.state), reverts("ERC2612ExpiredSignature", deadline=stale["deadline"]):
+        coin.permit(relayer, stale)
+    assert coin.nonces(owner.address) == 1

@@ -1,5 +1,5 @@
 """Rules that turn on a time boundary are judged for the block the transaction lands in, so a refusal at the
-boundary is raised by the simulation and nothing is sent (no nonce used, no block mined)."""
+boundary is raised by the simulation and nothing is sent (no nonce used, mined or pending)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import pytest
 from eth_account.signers.local import LocalAccount
 
 from hktoken import ComplianceRules, InvestorRegistry, RWAToken, TransferRestricted
 from hktoken.chain import Chain
+from hktoken.testing import nothing_sent, reverts
 from hktoken.testing.plugin import Kyc
-
-
-def _refused_without_sending(chain: Chain, signer: LocalAccount, action: Callable[[], object]) -> TransferRestricted:
-    nonce = chain.w3.eth.get_transaction_count(signer.address)
-    block = chain.w3.eth.block_number
-    with pytest.raises(TransferRestricted) as info:
-        action()
-    assert info.value.tx_hash is None
-    assert chain.w3.eth.get_transaction_count(signer.address) == nonce
-    assert chain.w3.eth.block_number == block
-    return info.value
 
 
 def test_transfer_landing_on_the_kyc_expiry_second_is_refused_before_sending(
@@ -40,9 +29,11 @@ def test_transfer_landing_on_the_kyc_expiry_second_is_refused_before_sending(
     chain.set_next_block_timestamp(expiry - 1)  # one second before: still verified, and it goes through
     token.transfer(alice, bob.address, 1)
     chain.set_next_block_timestamp(expiry)  # the expiry second: KYC has lapsed for the block it would land in
-    refused = _refused_without_sending(chain, alice, lambda: token.transfer(alice, bob.address, 1))
+    with nothing_sent(chain, alice), reverts("TransferRestricted", code=16) as refused:
+        token.transfer(alice, bob.address, 1)
 
-    assert (refused.code, refused.reason) == (16, "recipient KYC expired")
+    assert type(refused.value) is TransferRestricted
+    assert (refused.value.reason, refused.value.tx_hash) == ("recipient KYC expired", None)
     assert (token.raw_balance_of(alice.address), token.raw_balance_of(bob.address)) == (99, 1)
 
 
@@ -57,8 +48,10 @@ def test_transfer_landing_on_the_lockup_end_goes_through_and_one_second_before_d
     token.mint(accounts[0], alice.address, Decimal(10))
 
     chain.set_next_block_timestamp(lockup - 1)
-    refused = _refused_without_sending(chain, alice, lambda: token.transfer(alice, bob.address, 1))
-    assert (refused.code, refused.reason) == (11, "tokens are locked up")
+    with nothing_sent(chain, alice), reverts("TransferRestricted", code=11) as refused:
+        token.transfer(alice, bob.address, 1)
+    assert type(refused.value) is TransferRestricted
+    assert (refused.value.reason, refused.value.tx_hash) == ("tokens are locked up", None)
     chain.mine()  # the block at lockup - 1
     chain.set_next_block_timestamp(lockup)
     token.transfer(alice, bob.address, 1)

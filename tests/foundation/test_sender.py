@@ -12,8 +12,10 @@ from web3 import Web3
 
 from hktoken.chain import RevertDecoder
 from hktoken.chain.sender import GAS_MARGIN_PERCENT
-from hktoken.errors import ChainError, TransactionReverted, TransferRestricted
-from hktoken.restrictions import message_for
+from hktoken.contracts import register_domain_errors
+from hktoken.errors import ChainError, HKTokenError, SpecError, TransactionReverted, TransferRestricted
+from hktoken.models.restrictions import message_for
+from hktoken.testing import nothing_sent, reverts
 
 from ._support import ETH
 from .conftest import ProbeEnv
@@ -30,13 +32,10 @@ def _revert(probe: ProbeEnv, fn: str, *args: object, signer_index: int = 1) -> T
     w3 = probe.chain.w3
     signer = probe.accounts[signer_index]
     nonce = w3.eth.get_transaction_count(signer.address, "pending")
-    block = w3.eth.block_number
     balance = w3.eth.get_balance(signer.address)
-    with pytest.raises(TransactionReverted) as info:
+    with nothing_sent(probe.chain, signer), pytest.raises(TransactionReverted) as info:
         probe.chain.sender.send(signer, probe.probe.address, probe.data(fn, *args))
     assert info.value.tx_hash is None
-    assert w3.eth.get_transaction_count(signer.address, "pending") == nonce
-    assert w3.eth.block_number == block
     assert w3.eth.get_balance(signer.address) == balance
     # and the sender did not burn a nonce either: the next transaction uses the same one
     receipt = probe.chain.sender.send(signer, probe.probe.address, probe.data("bump"))
@@ -91,30 +90,57 @@ def test_revert_without_data(probe: ProbeEnv) -> None:
 @pytest.mark.parametrize(
     ("code", "reason"), [(3, "recipient not verified"), (11, "tokens are locked up"), (99, "unknown restriction code")]
 )
-def test_transfer_restricted_carries_code_and_reason(probe: ProbeEnv, code: int, reason: str) -> None:
+def test_transfer_restricted_carries_code_and_reason_once_the_domain_registers_it(
+    probe: ProbeEnv, code: int, reason: str
+) -> None:
     sender, recipient = probe.accounts[2].address, probe.accounts[3].address
     exc = _revert(probe, "failRestricted", sender, recipient, 10 * ETH, code)
-    assert type(exc) is TransferRestricted
-    assert isinstance(exc, TransactionReverted) and isinstance(exc, ChainError)
-    assert (exc.code, exc.reason) == (code, reason)
-    assert exc.reason == message_for(code)
+    # chain/ knows no domain error: on a chain no wrapper registered them on, it is a plain revert
+    assert type(exc) is TransactionReverted
     assert exc.error == "TransferRestricted"
     assert exc.arguments == {"from": sender, "to": recipient, "amount": 10 * ETH, "code": code}
-    assert str(exc) == f"TransferRestricted(code={code}, reason={reason!r})"
+
+    decoder = RevertDecoder(probe.store.error_abis())
+    register_domain_errors(decoder)
+    register_domain_errors(decoder)  # idempotent
+    typed = decoder.decode(exc.data)
+    assert type(typed) is TransferRestricted
+    assert isinstance(typed, TransactionReverted) and isinstance(typed, HKTokenError)
+    assert not isinstance(typed, ChainError)  # a refusal is not a node failure
+    assert (typed.code, typed.reason) == (code, reason)
+    assert typed.reason == message_for(code)
+    assert typed.error == "TransferRestricted"
+    assert typed.arguments == {"from": sender, "to": recipient, "amount": 10 * ETH, "code": code}
+    assert str(typed) == f"TransferRestricted(code={code}, reason={reason!r})"
+
+
+def test_a_different_factory_for_a_registered_error_is_refused() -> None:
+    decoder = RevertDecoder([])
+    register_domain_errors(decoder)
+    assert {"TransferRestricted", "ERC7943InsufficientUnfrozenBalance"} <= decoder.registered()
+    with pytest.raises(SpecError, match="revert error TransferRestricted already has a factory"):
+        decoder.register("TransferRestricted", lambda decoded: decoded.generic())
+
+
+def test_a_registered_factory_builds_the_exception(probe: ProbeEnv) -> None:
+    class NotAllowedError(TransactionReverted):
+        pass
+
+    decoder = RevertDecoder(probe.store.error_abis())
+    decoder.register("NotAllowed", lambda d: NotAllowedError(d.error, d.args, data=d.data, tx_hash=d.tx_hash))
+    data = _selector("NotAllowed(address,uint256)") + encode(["address", "uint256"], [MIXED_CASE, 5]).hex()
+    exc = decoder.decode(data)
+    assert type(exc) is NotAllowedError
+    assert (exc.error, exc.arguments, exc.data) == ("NotAllowed", {"who": MIXED_CASE, "amount": 5}, data)
 
 
 def test_simulation_runs_against_the_block_the_transaction_lands_in(probe: ProbeEnv) -> None:
     # failOnChain(n) reverts once block.number > n: true for the next block, not for the latest one.
-    w3 = probe.chain.w3
     signer = probe.accounts[5]
-    nonce = w3.eth.get_transaction_count(signer.address)
-    latest = w3.eth.block_number
-    with pytest.raises(TransactionReverted) as info:
+    latest = probe.chain.w3.eth.block_number  # the argument: not a "nothing was sent" check
+    with nothing_sent(probe.chain, signer), reverts("OnChainOnly", blockNumber=latest + 1) as info:
         probe.chain.sender.send(signer, probe.probe.address, probe.data("failOnChain", latest))
-    assert (info.value.error, info.value.arguments) == ("OnChainOnly", {"blockNumber": latest + 1})
     assert info.value.tx_hash is None  # caught by the simulation: nothing was sent
-    assert w3.eth.get_transaction_count(signer.address) == nonce
-    assert w3.eth.block_number == latest
 
 
 def test_mined_failure_is_replayed_to_decode_its_error(probe: ProbeEnv) -> None:

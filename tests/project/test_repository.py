@@ -70,3 +70,16 @@ def test_readme_python_example_runs_as_written(capsys: pytest.CaptureFixture[str
         "TransferCheck(code=7, reason='recipient country not allowed')",
         "7 recipient country not allowed",
     ]
+
+
+@pytest.mark.slow
+def test_readme_testing_example_passes_under_the_plugin(tmp_path: Path) -> None:
+    code = re.search(r"```python\n(from hktoken.testing import.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    assert code is not None
+    (tmp_path / "test_readme_example.py").write_text(code.group(1))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].startswith("1 passed")

@@ -1,0 +1,75 @@
+"""Small, generic facts about ABI entries (no contract names): canonical types, signatures, selectors, and the
+Python spelling of ABI names. Shared by revert decoding, the generated contract surface and its generator."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+from eth_utils.crypto import keccak
+
+ROLE_SUFFIX = "_ROLE"
+DEFAULT_ADMIN_ROLE = "DEFAULT_ADMIN_ROLE"
+
+
+def canonical_type(item: dict[str, Any]) -> str:
+    """``uint256``, ``address[]``, ``(uint64,bool)[]``: the type as it appears in a signature."""
+    kind = str(item["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(canonical_type(c) for c in item.get("components", []))
+        return f"({inner}){kind[len('tuple') :]}"
+    return kind
+
+
+def signature(item: dict[str, Any]) -> str:
+    """``transfer(address,uint256)`` for a function, error or event ABI entry."""
+    return f"{item['name']}({','.join(canonical_type(i) for i in item.get('inputs', []))})"
+
+
+def selector(item: dict[str, Any]) -> bytes:
+    """The 4-byte selector of a function or error ABI entry."""
+    return keccak(text=signature(item))[:4]
+
+
+def functions(abi: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The function entries of an ABI, in ABI order."""
+    return [item for item in abi if item.get("type") == "function"]
+
+
+def is_view(item: dict[str, Any]) -> bool:
+    """Whether a function only reads (``view`` or ``pure``): it is called, never sent."""
+    return item.get("stateMutability") in ("view", "pure") or bool(item.get("constant"))
+
+
+def is_role_getter(item: dict[str, Any]) -> bool:
+    """``AGENT_ROLE() view returns (bytes32)``: how an AccessControl contract publishes a role."""
+    return (
+        item.get("type") == "function"
+        and str(item.get("name", "")).endswith(ROLE_SUFFIX)
+        and is_view(item)
+        and not item.get("inputs")
+        and [o.get("type") for o in item.get("outputs", [])] == ["bytes32"]
+    )
+
+
+def role_names(abi: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The AccessControl roles an ABI publishes, sorted (``DEFAULT_ADMIN_ROLE`` among them when present)."""
+    return tuple(sorted({str(item["name"]) for item in abi if is_role_getter(item)}))
+
+
+def role_id(name: str) -> bytes:
+    """The bytes32 of an AccessControl role name: ``keccak256(name)``, and zero for ``DEFAULT_ADMIN_ROLE``."""
+    return bytes(32) if name == DEFAULT_ADMIN_ROLE else keccak(text=name)
+
+
+_ACRONYM_BEFORE_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_WORD_BOUNDARY = re.compile(r"([a-z\d])([A-Z])")
+
+
+def python_name(name: str) -> str:
+    """``batchForcedTransfer`` -> ``batch_forced_transfer``, ``DEFAULT_ADMIN_ROLE`` -> ``default_admin_role``,
+    ``eip712Domain`` -> ``eip712_domain``, ``from`` -> ``from_`` (never a Python keyword)."""
+    snake = _WORD_BOUNDARY.sub(r"\1_\2", _ACRONYM_BEFORE_WORD.sub(r"\1_\2", name)).lower()
+    # Hard keywords only: they are the same in every Python this runs on, so the generated code is too.
+    return snake + "_" if keyword.iskeyword(snake) else snake
