@@ -23,7 +23,7 @@ from hktoken.contracts.registry import InvestorRegistry
 from hktoken.errors import SpecError
 from hktoken.models.common import chain_time, spec_error, to_address
 from hktoken.models.investor import InvestorClass, investor_id_bytes
-from hktoken.models.restrictions import Restriction, message_for
+from hktoken.models.restrictions import ASSET_CODES_START, Restriction, message_for
 from hktoken.models.rules import ComplianceRules
 from hktoken.units import Amount, to_base_units
 
@@ -191,7 +191,8 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
         code = self.raw.detect_transfer_restriction(
             to_address(sender, what="sender"), to_address(recipient, what="recipient"), self.to_units(amount)
         )
-        return TransferCheck(code, message_for(code))
+        reason = self.message_for_restriction(code) if code >= ASSET_CODES_START else message_for(code)
+        return TransferCheck(code, reason)
 
     def message_for_restriction(self, code: int) -> str:
         """The contract's own message for a restriction code."""

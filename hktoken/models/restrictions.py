@@ -56,8 +56,12 @@ MESSAGES: dict[int, str] = {
 }
 
 UNKNOWN_MESSAGE = "unknown restriction code"
+ASSET_CODES_START = 64  # codes from here on are an asset token's own rules (RestrictionCodes.ASSET_CODES_START)
 
 
 def message_for(code: int) -> str:
-    """The human-readable reason for a restriction code."""
+    """The human-readable reason for a core restriction code; an asset's own codes (64 and up) are named by the
+    token (its ``messageForTransferRestriction``), which :meth:`RWAToken.check_transfer` asks for."""
+    if code >= ASSET_CODES_START:
+        return f"asset rule {code} (the token's messageForTransferRestriction names it)"
     return MESSAGES.get(code, UNKNOWN_MESSAGE)

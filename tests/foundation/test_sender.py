@@ -88,7 +88,13 @@ def test_revert_without_data(probe: ProbeEnv) -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "reason"), [(3, "recipient not verified"), (11, "tokens are locked up"), (99, "unknown restriction code")]
+    ("code", "reason"),
+    [
+        (3, "recipient not verified"),
+        (11, "tokens are locked up"),
+        (40, "unknown restriction code"),
+        (99, "asset rule 99 (the token's messageForTransferRestriction names it)"),
+    ],
 )
 def test_transfer_restricted_carries_code_and_reason_once_the_domain_registers_it(
     probe: ProbeEnv, code: int, reason: str
