@@ -5,6 +5,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {ERC20Pausable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Pausable.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ZeroAddress} from "../compliance/Errors.sol";
 
 /// @title HKD stablecoin (settlement leg for hktoken assets)
 /// @notice A 6-decimal ERC-20 with EIP-2612 permit, issued by ISSUER_ROLE, with a compliance block-list and a pause.
@@ -30,8 +31,6 @@ contract HKDStablecoin is ERC20, ERC20Permit, ERC20Pausable, AccessControl {
 
     /// @notice The account is blocked.
     error AccountIsBlocked(address account);
-    /// @notice An address argument is zero.
-    error ZeroAddress();
 
     /// @notice Deploys the stablecoin ("HKD Stablecoin", "HKDS", 6 decimals).
     /// @param admin Receives DEFAULT_ADMIN_ROLE only (grants the other roles).
