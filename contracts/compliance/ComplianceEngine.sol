@@ -334,14 +334,15 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
         if (!toTreasury && flags | classes != 0) {
             code = _recipientCode(flags, classes, pTo);
             if (code != RestrictionCodes.SUCCESS) return code;
-            if (uint48(pFrom) != uint48(pTo)) {
-                if (flags & TokenStorage.FLAG_MAX_HOLDERS != 0 && _exceedsMaxHolders($, from, to, amount, pFrom, pTo)) {
-                    return RestrictionCodes.MAX_HOLDERS_REACHED;
-                }
-                if (flags & TokenStorage.FLAG_MAX_BALANCE != 0 && _exceedsMaxBalance($, amount, pTo)) {
-                    return RestrictionCodes.MAX_BALANCE_EXCEEDED;
-                }
+            if (flags & TokenStorage.FLAG_MAX_HOLDERS != 0 && _exceedsMaxHolders($, from, to, amount, pFrom, pTo)) {
+                return RestrictionCodes.MAX_HOLDERS_REACHED;
             }
+            if (flags & TokenStorage.FLAG_MAX_BALANCE != 0 && uint48(pFrom) != uint48(pTo)) {
+                if (_exceedsMaxBalance($, amount, pTo)) return RestrictionCodes.MAX_BALANCE_EXCEEDED;
+            }
+        } else if (toTreasury && flags & TokenStorage.FLAG_MAX_HOLDERS != 0) {
+            // An exit to the treasury never adds the treasury, but a partial one may make the sender counted.
+            if (_exceedsMaxHolders($, from, to, amount, pFrom, 0)) return RestrictionCodes.MAX_HOLDERS_REACHED;
         }
         if (block.timestamp < lockup) return RestrictionCodes.LOCKED_UP;
         if (!toTreasury && flags & (TokenStorage.FLAG_MIN_TRANSFER | TokenStorage.FLAG_DENOMINATION) != 0) {
@@ -453,8 +454,9 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
         return RestrictionCodes.SUCCESS;
     }
 
-    /// @dev Code 9: the transfer makes the recipient's investor a holder while the sender's investor does not stop
-    /// being one, and the count is at the cap. The caller skips transfers between wallets of one investor.
+    /// @dev Code 9: the balance change would leave more investors holding than the cap. A change can make up to two
+    /// investors holders: the recipient's, and the sender's when the sender is a wallet funded before it was registered
+    /// that keeps a balance (it is counted at this change); the sender's investor may stop holding.
     function _exceedsMaxHolders(
         TokenStorage.Layout storage $,
         address from,
@@ -463,12 +465,31 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
         uint256 pFrom,
         uint256 pTo
     ) private view returns (bool) {
-        if (amount == 0 || pTo.key() == 0) return false;
-        if (HolderAccounting.investorHolds($, registry, $.accounts[to], pTo)) return false;
-        if (from != address(0) && HolderAccounting.investorLeaves($, registry, $.accounts[from], pFrom, amount)) {
-            return false;
+        if (amount == 0 || from == to) return false;
+        uint256 joins;
+        if (pTo.key() != 0 && !HolderAccounting.investorHolds($, registry, $.accounts[to], pTo)) joins = 1;
+        if (from != address(0)) {
+            uint256 fromWord = $.accounts[from];
+            if (uint48(pFrom) == uint48(pTo)) {
+                // One investor: the recipient's join already covers it, and it cannot stop holding.
+            } else if (_senderJoins($, fromWord, pFrom, amount)) {
+                ++joins;
+            } else if (joins != 0 && HolderAccounting.investorLeaves($, registry, fromWord, pFrom, amount)) {
+                --joins;
+            }
         }
-        return $.holderCount >= $.maxHolders;
+        return joins != 0 && $.holderCount + joins > $.maxHolders;
+    }
+
+    /// @dev Whether sending `amount` makes the sender's investor a holder: the wallet is registered, not yet counted,
+    /// keeps a balance, and its investor holds nothing counted.
+    function _senderJoins(TokenStorage.Layout storage $, uint256 fromWord, uint256 pFrom, uint256 amount)
+        private
+        view
+        returns (bool)
+    {
+        if (pFrom.key() == 0 || fromWord.counted() || fromWord.balance() <= amount) return false;
+        return !HolderAccounting.investorHolds($, registry, fromWord, pFrom);
     }
 
     /// @dev Code 10: recipient investor's total over every wallet it ever had, computed on demand (never stored, so

@@ -40,19 +40,30 @@ library Freezes {
         return word.hasFrozenAmount() ? $.frozenAmounts[account] : 0;
     }
 
-    /// @notice The single writer of a frozen amount; emits ERC-7943 `Frozen` with the new total.
+    /// @notice The single writer of a frozen amount. Emits the change as ERC-3643 `TokensFrozen` / `TokensUnfrozen`
+    /// (nothing when it does not change), then ERC-7943 `Frozen` with the new total, so both event streams always add
+    /// up to the stored amount.
     /// @param $ The storage.
     /// @param account The wallet.
     /// @param word Its account word (the caller stores the returned word).
-    /// @param amount The new frozen amount.
+    /// @param oldAmount Its frozen amount now.
+    /// @param newAmount The new frozen amount.
     /// @return The account word with its HAS_FROZEN_AMOUNT bit updated.
-    function writeFrozenAmount(TokenStorage.Layout storage $, address account, uint256 word, uint256 amount)
-        internal
-        returns (uint256)
-    {
-        $.frozenAmounts[account] = amount;
-        emit IERC7943Fungible.Frozen(account, amount);
-        return amount == 0 ? word & ~AccountWord.HAS_FROZEN_AMOUNT : word | AccountWord.HAS_FROZEN_AMOUNT;
+    function writeFrozenAmount(
+        TokenStorage.Layout storage $,
+        address account,
+        uint256 word,
+        uint256 oldAmount,
+        uint256 newAmount
+    ) internal returns (uint256) {
+        $.frozenAmounts[account] = newAmount;
+        unchecked {
+            // Each difference is taken in the direction that does not underflow.
+            if (newAmount > oldAmount) emit IRWATokenAdmin.TokensFrozen(account, newAmount - oldAmount);
+            else if (newAmount < oldAmount) emit IRWATokenAdmin.TokensUnfrozen(account, oldAmount - newAmount);
+        }
+        emit IERC7943Fungible.Frozen(account, newAmount);
+        return newAmount == 0 ? word & ~AccountWord.HAS_FROZEN_AMOUNT : word | AccountWord.HAS_FROZEN_AMOUNT;
     }
 
     /// @notice Before a forced transfer or burn of `value` from `account`: releases the part of `value` that exceeds
@@ -77,9 +88,8 @@ library Freezes {
             if (value <= unfrozen) return word;
             released = value - unfrozen;
         }
-        emit IRWATokenAdmin.TokensUnfrozen(account, released);
         unchecked {
-            return writeFrozenAmount($, account, word, frozen - released);
+            return writeFrozenAmount($, account, word, frozen, frozen - released);
         }
     }
 }

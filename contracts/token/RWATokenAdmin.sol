@@ -232,7 +232,8 @@ contract RWATokenAdmin is IRWATokenAdmin {
     function setFrozenTokens(address account, uint256 amount) external onlyRole(Roles.AGENT) returns (bool result) {
         if (account == address(0)) revert ZeroAddress();
         TokenStorage.Layout storage $ = TokenStorage.layout();
-        $.accounts[account] = Freezes.writeFrozenAmount($, account, $.accounts[account], amount);
+        uint256 word = $.accounts[account];
+        $.accounts[account] = Freezes.writeFrozenAmount($, account, word, Freezes.frozenAmount($, account, word), amount);
         return true;
     }
 
@@ -374,11 +375,16 @@ contract RWATokenAdmin is IRWATokenAdmin {
         TokenStorage.Layout storage $ = TokenStorage.layout();
         uint256 word = $.accounts[user];
         uint256 balance = word.balance();
-        // Checked addition: overflow reverts (a frozen amount that large cannot be within the balance anyway).
-        uint256 frozenAfter = Freezes.frozenAmount($, user, word) + amount;
-        if (frozenAfter > balance) revert FreezeExceedsBalance(user, balance, frozenAfter);
-        emit TokensFrozen(user, amount);
-        $.accounts[user] = Freezes.writeFrozenAmount($, user, word, frozenAfter);
+        uint256 frozenBefore = Freezes.frozenAmount($, user, word);
+        if (frozenBefore > balance || amount > balance - frozenBefore) {
+            // Saturating: a pre-freeze of up to type(uint256).max must give this error, not an overflow panic.
+            uint256 frozenAfter = amount > type(uint256).max - frozenBefore ? type(uint256).max : frozenBefore + amount;
+            revert FreezeExceedsBalance(user, balance, frozenAfter);
+        }
+        unchecked {
+            // frozenBefore + amount <= balance checked above.
+            $.accounts[user] = Freezes.writeFrozenAmount($, user, word, frozenBefore, frozenBefore + amount);
+        }
     }
 
     function _unfreezePartialTokens(address user, uint256 amount) private {
@@ -387,10 +393,9 @@ contract RWATokenAdmin is IRWATokenAdmin {
         uint256 word = $.accounts[user];
         uint256 frozenBefore = Freezes.frozenAmount($, user, word);
         if (amount > frozenBefore) revert UnfreezeExceedsFrozen(user, frozenBefore, amount);
-        emit TokensUnfrozen(user, amount);
         unchecked {
             // amount <= frozenBefore checked above.
-            $.accounts[user] = Freezes.writeFrozenAmount($, user, word, frozenBefore - amount);
+            $.accounts[user] = Freezes.writeFrozenAmount($, user, word, frozenBefore, frozenBefore - amount);
         }
     }
 

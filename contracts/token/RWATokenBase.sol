@@ -447,15 +447,18 @@ abstract contract RWATokenBase is AccessControl, Pausable, ComplianceEngine {
         emit ForcedTransfer(from, to, amount);
     }
 
-    /// @dev Recovery: the lost wallet's frozen amount and address freeze move to the new wallet.
+    /// @dev Recovery: the lost wallet's frozen amount and address freeze move to the new wallet. The sum saturates at
+    /// type(uint256).max (a wallet frozen "for everything, future receipts included" stays so).
     function _moveFreezes(address lostWallet, address newWallet) private {
         TokenStorage.Layout storage $ = TokenStorage.layout();
         uint256 lost = $.accounts[lostWallet];
         if (lost.hasFrozenAmount()) {
+            uint256 moved = $.frozenAmounts[lostWallet];
             uint256 next = $.accounts[newWallet];
-            uint256 total = Freezes.frozenAmount($, newWallet, next) + $.frozenAmounts[lostWallet];
-            $.accounts[lostWallet] = Freezes.writeFrozenAmount($, lostWallet, lost, 0);
-            $.accounts[newWallet] = Freezes.writeFrozenAmount($, newWallet, next, total);
+            uint256 had = Freezes.frozenAmount($, newWallet, next);
+            uint256 total = moved > type(uint256).max - had ? type(uint256).max : had + moved;
+            $.accounts[lostWallet] = Freezes.writeFrozenAmount($, lostWallet, lost, moved, 0);
+            $.accounts[newWallet] = Freezes.writeFrozenAmount($, newWallet, next, had, total);
         }
         if (lost.frozen()) {
             Freezes.setAddressFrozen($, lostWallet, false);

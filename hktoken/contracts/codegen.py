@@ -82,11 +82,26 @@ def _type_suffix(item: dict[str, Any]) -> str:
     return suffix or "none"
 
 
-def parameter_names(item: dict[str, Any]) -> list[str]:
-    """The ABI's parameter names, Python-safe: snake_case, ``from`` -> ``from_``, empty -> ``arg0``, unique."""
+def declared_parameter_names(store: ArtifactStore) -> dict[str, list[str]]:
+    """Function signature -> the parameter names some artifact (an interface, usually) declares for it in full. A
+    contract that forwards a function through an unnamed stub (the token's admin stubs) then still gets named
+    parameters, from the interface that documents them."""
+    declared: dict[str, list[str]] = {}
+    for name in store.names():
+        for item in functions(store.get(name).abi):
+            names = [str(i.get("name") or "") for i in item.get("inputs", [])]
+            if all(names):
+                declared.setdefault(signature(item), names)
+    return declared
+
+
+def parameter_names(item: dict[str, Any], declared: dict[str, list[str]] | None = None) -> list[str]:
+    """The ABI's parameter names, Python-safe: snake_case, ``from`` -> ``from_``, unique; an unnamed one takes the
+    name another artifact declares for the same signature (``declared``), else ``arg0``, ``arg1``..."""
     names: list[str] = []
+    fallback = (declared or {}).get(signature(item), [])
     for index, parameter in enumerate(item.get("inputs", [])):
-        raw = str(parameter.get("name") or "")
+        raw = str(parameter.get("name") or "") or (fallback[index] if index < len(fallback) else "")
         name = python_name(raw) if raw else f"arg{index}"
         if name in RESERVED_PARAMETERS:
             name += "_"
@@ -245,12 +260,12 @@ def _notices(artifact: Artifact) -> dict[str, str]:
     return {sig: " ".join(str(doc["notice"]).split()) for sig, doc in methods.items() if doc.get("notice")}
 
 
-def render_module(artifact: Artifact) -> str:
-    """The source of one generated module."""
+def render_module(artifact: Artifact, declared: dict[str, list[str]] | None = None) -> str:
+    """The source of one generated module (``declared``: parameter names for unnamed parameters)."""
     notices = _notices(artifact)
     names = method_names(artifact.abi)
     methods = [
-        _Method(names[signature(item)], item, parameter_names(item), notices.get(signature(item)))
+        _Method(names[signature(item)], item, parameter_names(item, declared), notices.get(signature(item)))
         for item in functions(artifact.abi)
     ]
     rendered = [_render_method(m) for m in methods]
@@ -328,7 +343,8 @@ def render_index(artifacts: Sequence[Artifact]) -> str:
 def generated_sources(store: ArtifactStore) -> dict[str, str]:
     """File name -> source of every generated file for the artifacts in ``store``."""
     artifacts = surface_artifacts(store)
-    sources = {f"{module_stem(a.contract_name)}.py": render_module(a) for a in artifacts}
+    declared = declared_parameter_names(store)
+    sources = {f"{module_stem(a.contract_name)}.py": render_module(a, declared) for a in artifacts}
     sources["__init__.py"] = render_index(artifacts)
     return sources
 

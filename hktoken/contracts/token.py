@@ -134,7 +134,12 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
             "COMPLIANCE_ROLE": [to_address(a, what="compliance admin") for a in roles.compliance_admins]
             or [admin.address],
         }
-        module = to_address(admin_module, what="admin module") if admin_module else None
+        if chain.code_at(registry_address) in ("0x", "0x0"):
+            raise SpecError(
+                f"no contract at registry address {registry_address} on chain {chain.chain_id}",
+                fix="deploy an InvestorRegistry first (InvestorRegistry.deploy) and pass it",
+            )
+        module = cls._checked_admin_module(chain, admin_module) if admin_module else None
         module = module or cls.deploy_admin_module(chain, admin)
         token = cls.deploy_artifact(
             chain, admin, name, symbol, decimals, registry_address, admin.address, treasury_address, module
@@ -148,6 +153,21 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
     def deploy_admin_module(chain: Chain, signer: LocalAccount) -> ChecksumAddress:
         """Deploy the ``RWATokenAdmin`` module that any number of tokens can share."""
         return to_address(deploy_contract(chain, signer, "RWATokenAdmin").address)
+
+    @staticmethod
+    def _checked_admin_module(chain: Chain, address: str) -> ChecksumAddress:
+        """The module a token will run its administration in (with full write access to its storage): it must be
+        hktoken's ``RWATokenAdmin``, whose runtime code is the shipped one but for its one immutable (its address)."""
+        module = to_address(address, what="admin module")
+        shipped = chain.artifacts.get("RWATokenAdmin").deployed_bytecode.lower()
+        code = str(chain.code_at(module)).lower()
+        own = module[2:].lower().rjust(64, "0")
+        if len(code) != len(shipped) or code.replace(own, "0" * 64) != shipped:
+            raise SpecError(
+                f"{module} is not an RWATokenAdmin module on chain {chain.chain_id}",
+                fix="pass the address RWAToken.deploy_admin_module returned, or omit admin_module to deploy one",
+            )
+        return module
 
     def _apply_rules_as_admin(
         self, admin: LocalAccount, rules: ComplianceRules, *, named_compliance_admins: bool
@@ -305,11 +325,12 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
                 fix="raise the cap, or burn first",
             )
         raw, receipts = self.raw, []
+        # Additions before removals: an allow-list that emptied for a moment would admit every country.
         for countries, set_countries, listed in (
-            (current.allowed_countries - wanted.allowed_countries, raw.set_allowed_countries, False),
-            (current.blocked_countries - wanted.blocked_countries, raw.set_blocked_countries, False),
             (wanted.allowed_countries - current.allowed_countries, raw.set_allowed_countries, True),
             (wanted.blocked_countries - current.blocked_countries, raw.set_blocked_countries, True),
+            (current.allowed_countries - wanted.allowed_countries, raw.set_allowed_countries, False),
+            (current.blocked_countries - wanted.blocked_countries, raw.set_blocked_countries, False),
         ):
             if countries:
                 receipts.append(set_countries(signer, sorted(countries), listed))

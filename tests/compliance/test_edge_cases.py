@@ -265,13 +265,17 @@ def test_recovery_moves_balance_frozen_amount_and_freeze_flag(ed: Ed) -> None:
     key = w.registry.profile(lost).key
     assert token.investor_balance("ALICE") == Decimal(1000)
     receipt = token.recover(w.agent, lost, new, "ALICE")
+    # The frozen amount moves as ERC-3643 deltas and ERC-7943 totals, so both event streams add up.
     assert token.event_names(receipt) == [
-        "Frozen", "Frozen", "AddressFrozen", "AddressFrozen", "Transfer", "RecoverySuccess",
+        "TokensUnfrozen", "Frozen", "TokensFrozen", "Frozen", "AddressFrozen", "AddressFrozen", "Transfer",
+        "RecoverySuccess",
     ]  # fmt: skip
     assert event_args(token, receipt, "Frozen") == [
         {"account": lost, "amount": 0},
         {"account": new, "amount": ed.u18(300)},
     ]
+    assert event_args(token, receipt, "TokensUnfrozen") == [{"user": lost, "amount": ed.u18(300)}]
+    assert event_args(token, receipt, "TokensFrozen") == [{"user": new, "amount": ed.u18(300)}]
     assert event_args(token, receipt, "AddressFrozen") == [
         {"user": lost, "isFrozen": False, "owner": w.agent.address},
         {"user": new, "isFrozen": True, "owner": w.agent.address},
@@ -315,8 +319,16 @@ def test_recovery_into_a_funded_wallet_merges_balances_and_frozen_amounts(ed: Ed
     assert token.raw.funded_wallets(key) == 2
     holders = token.holder_count()
     receipt = token.recover(w.agent, lost, new, "ALICE")
-    assert token.event_names(receipt) == ["Frozen", "Frozen", "Transfer", "RecoverySuccess"]
+    assert token.event_names(receipt) == [
+        "TokensUnfrozen",
+        "Frozen",
+        "TokensFrozen",
+        "Frozen",
+        "Transfer",
+        "RecoverySuccess",
+    ]
     assert event_args(token, receipt, "Frozen")[1] == {"account": new, "amount": ed.u18(320)}
+    assert event_args(token, receipt, "TokensFrozen") == [{"user": new, "amount": ed.u18(300)}]
     assert (token.raw_balance_of(lost), token.raw_balance_of(new)) == (0, ed.u18(1000))
     assert (token.frozen_tokens(lost), token.frozen_tokens(new)) == (Decimal(0), Decimal(320))
     assert token.raw.funded_wallets(key) == 1
@@ -494,7 +506,8 @@ def test_insufficient_unfrozen_balance_error_carries_account_amount_and_unfrozen
 def test_set_frozen_tokens_may_exceed_the_balance(ed: Ed) -> None:
     token, w, alice, bob = ed.token, ed.w, ed.alice.address, ed.bob.address
     receipt = token.set_frozen_tokens(w.agent, alice, 1500)
-    assert token.event_names(receipt) == ["Frozen"]
+    assert token.event_names(receipt) == ["TokensFrozen", "Frozen"]  # the ERC-3643 delta, then the ERC-7943 total
+    assert event_args(token, receipt, "TokensFrozen") == [{"user": alice, "amount": ed.u18(1500)}]
     assert event_args(token, receipt, "Frozen") == [{"account": alice, "amount": ed.u18(1500)}]
     assert token.frozen_tokens(alice) == 1500 and token.balance_of(alice) == 1000
     assert token.is_frozen(alice) is False  # a partial freeze is not an address freeze

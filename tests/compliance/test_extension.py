@@ -17,7 +17,7 @@ from hktoken.contracts._abi import ExtensionProbeTokenFunctions
 from hktoken.contracts.base import ERC20Wrapper
 from hktoken.testing import reverts
 
-from ._helpers import ZERO, World, extra_account, fund, investor, restricted, unchanged
+from ._helpers import ZERO, World, extra_account, fund, id32, investor, restricted, unchanged
 
 CLOSED = 64
 OPEN_FOR = 3600
@@ -131,6 +131,13 @@ def test_burns_forced_transfers_and_recovery_pass_the_hook_and_move_the_counter(
     assert (after[alice], after[bob]) == (before[alice] + 1, before[bob] + 2)
     assert (px.probe.raw_balance_of(alice), px.probe.raw_balance_of(bob)) == (990, 6)
     assert probe.holder_count() == 2  # the core's holder accounting runs beside the asset's hook
+    # Recovery to ALICE's second wallet: both sides' counters move, the holder count does not.
+    new = extra_account("probe-alice-2").address
+    w.registry.add_wallet(w.admin, "ALICE", new)
+    probe.recovery_address(w.admin, alice, new, id32("ALICE"))
+    assert (probe.balance_changes(alice), probe.balance_changes(new)) == (after[alice] + 1, 1)
+    assert (px.probe.raw_balance_of(alice), px.probe.raw_balance_of(new)) == (0, 990)
+    assert probe.holder_count() == 2
 
 
 def test_the_counter_lives_in_the_balance_word(px: Px) -> None:

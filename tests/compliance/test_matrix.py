@@ -424,7 +424,7 @@ def test_matrix_recovery(mx: Mx, condition: str, expected: Any) -> None:
     expected_frozen = dict(before["frozen"])
     expected_flags = dict(before["flags"])
     if before["frozen"][lost]:
-        names += ["Frozen", "Frozen"]
+        names += ["TokensUnfrozen", "Frozen", "TokensFrozen", "Frozen"]
         expected_frozen[lost], expected_frozen[new] = 0, before["frozen"][new] + before["frozen"][lost]
         assert [dict(e["args"]) for e in token.events(receipt, "Frozen")] == [
             {"account": lost, "amount": 0},

@@ -24,6 +24,7 @@ from hktoken.contracts.surface import AbiSurface
 
 ROOT = Path(__file__).resolve().parents[2]
 STORE = ArtifactStore()
+DECLARED = codegen.declared_parameter_names(STORE)
 DEPLOYABLE = [STORE.get(n) for n in STORE.names() if STORE.get(n).deployable]
 
 
@@ -83,7 +84,7 @@ def test_every_function_has_a_method_that_reaches_it(contract: str, item: dict[s
     name = codegen.method_names(STORE.get(contract).abi)[signature(item)]
     method = getattr(surface_type, name)
     parameters = list(inspect.signature(method).parameters)[1:]
-    arguments = codegen.parameter_names(item)
+    arguments = codegen.parameter_names(item, DECLARED)
     view = is_view(item)
     assert parameters == ([] if view else ["signer"]) + arguments + (
         ["value"] if item["stateMutability"] == "payable" else []
@@ -97,6 +98,15 @@ def test_every_function_has_a_method_that_reaches_it(contract: str, item: dict[s
         getattr(surface, name)("<signer>", *values)
         assert recorder.calls == [("send", signature(item), ("<signer>", *values), {"value": 0})]
     assert f"``{item['name']}(" in (method.__doc__ or "")
+
+
+def test_unnamed_stub_parameters_take_the_names_their_interface_declares() -> None:
+    """The token forwards its admin functions through unnamed stubs; IRWATokenAdmin names the parameters."""
+    stub = next(i for i in STORE.get("RWAToken").abi if i.get("name") == "setAddressFrozen")
+    assert [i["name"] for i in stub["inputs"]] == ["", ""]
+    parameters = list(inspect.signature(SURFACES["RWAToken"].set_address_frozen).parameters)
+    assert parameters == ["self", "signer", "user", "freeze"]
+    assert codegen.parameter_names(stub) == ["arg0", "arg1"]  # with nothing declared elsewhere
 
 
 def test_wrappers_expose_their_generated_surface_as_raw() -> None:

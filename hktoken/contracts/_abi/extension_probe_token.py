@@ -129,12 +129,14 @@ class ExtensionProbeTokenFunctions(AbiSurface):
         """
         return self._send(signer, "batchForcedTransfer(address[],address[],uint256[])", from_list, to_list, amounts)
 
-    def batch_freeze_partial_tokens(self, signer: LocalAccount, arg0: Sequence[str], arg1: Sequence[int]) -> TxReceipt:
+    def batch_freeze_partial_tokens(
+        self, signer: LocalAccount, users: Sequence[str], amounts: Sequence[int]
+    ) -> TxReceipt:
         """Batch form of `freezePartialTokens` (all-or-nothing).
 
         ``batchFreezePartialTokens(address[], uint256[])``, sent by ``signer``.
         """
-        return self._send(signer, "batchFreezePartialTokens(address[],uint256[])", arg0, arg1)
+        return self._send(signer, "batchFreezePartialTokens(address[],uint256[])", users, amounts)
 
     def batch_mint(self, signer: LocalAccount, to_list: Sequence[str], amounts: Sequence[int]) -> TxReceipt:
         """Batch form of `mint` (all-or-nothing; consumes the total from the rate limit).
@@ -143,12 +145,12 @@ class ExtensionProbeTokenFunctions(AbiSurface):
         """
         return self._send(signer, "batchMint(address[],uint256[])", to_list, amounts)
 
-    def batch_set_address_frozen(self, signer: LocalAccount, arg0: Sequence[str], arg1: Sequence[bool]) -> TxReceipt:
+    def batch_set_address_frozen(self, signer: LocalAccount, users: Sequence[str], freeze: Sequence[bool]) -> TxReceipt:
         """Batch form of `setAddressFrozen` (all-or-nothing).
 
         ``batchSetAddressFrozen(address[], bool[])``, sent by ``signer``.
         """
-        return self._send(signer, "batchSetAddressFrozen(address[],bool[])", arg0, arg1)
+        return self._send(signer, "batchSetAddressFrozen(address[],bool[])", users, freeze)
 
     def batch_transfer(self, signer: LocalAccount, to_list: Sequence[str], amounts: Sequence[int]) -> TxReceipt:
         """ERC-3643: transfers to many recipients from the caller (all-or-nothing).
@@ -158,13 +160,13 @@ class ExtensionProbeTokenFunctions(AbiSurface):
         return self._send(signer, "batchTransfer(address[],uint256[])", to_list, amounts)
 
     def batch_unfreeze_partial_tokens(
-        self, signer: LocalAccount, arg0: Sequence[str], arg1: Sequence[int]
+        self, signer: LocalAccount, users: Sequence[str], amounts: Sequence[int]
     ) -> TxReceipt:
         """Batch form of `unfreezePartialTokens` (all-or-nothing).
 
         ``batchUnfreezePartialTokens(address[], uint256[])``, sent by ``signer``.
         """
-        return self._send(signer, "batchUnfreezePartialTokens(address[],uint256[])", arg0, arg1)
+        return self._send(signer, "batchUnfreezePartialTokens(address[],uint256[])", users, amounts)
 
     def blocked_countries(self) -> list[int]:
         """The blocked recipient countries, in no particular order.
@@ -216,12 +218,12 @@ class ExtensionProbeTokenFunctions(AbiSurface):
         result: int = self._call("closesAt()")
         return result
 
-    def country_status(self, arg0: int) -> int:
+    def country_status(self, country: int) -> int:
         """Status of a country: 0 none, 1 allowed, 2 blocked.
 
         ``countryStatus(uint16) view returns (uint8)``, called with eth_call.
         """
-        result: int = self._call("countryStatus(uint16)", arg0)
+        result: int = self._call("countryStatus(uint16)", country)
         return result
 
     def decimals(self) -> int:
@@ -257,19 +259,19 @@ class ExtensionProbeTokenFunctions(AbiSurface):
         """
         return self._send(signer, "forcedTransfer(address,address,uint256)", from_, to, amount)
 
-    def freeze_partial_tokens(self, signer: LocalAccount, arg0: str, arg1: int) -> TxReceipt:
+    def freeze_partial_tokens(self, signer: LocalAccount, user: str, amount: int) -> TxReceipt:
         """Freezes `amount` more tokens of `user`; the frozen total may not exceed the balance.
 
         ``freezePartialTokens(address, uint256)``, sent by ``signer``.
         """
-        return self._send(signer, "freezePartialTokens(address,uint256)", arg0, arg1)
+        return self._send(signer, "freezePartialTokens(address,uint256)", user, amount)
 
-    def funded_wallets(self, arg0: int) -> int:
+    def funded_wallets(self, key: int) -> int:
         """How many wallets of investor `key` are counted as funded in holder accounting.
 
         ``fundedWallets(uint48) view returns (uint256)``, called with eth_call.
         """
-        result: int = self._call("fundedWallets(uint48)", arg0)
+        result: int = self._call("fundedWallets(uint48)", key)
         return result
 
     def get_all_documents(self) -> list[bytes]:
@@ -280,12 +282,12 @@ class ExtensionProbeTokenFunctions(AbiSurface):
         result: list[bytes] = self._call("getAllDocuments()")
         return result
 
-    def get_document(self, arg0: bytes) -> tuple[str, bytes, int]:
+    def get_document(self, name: bytes) -> tuple[str, bytes, int]:
         """A document by name (ERC-1643); an unknown name returns empty values.
 
         ``getDocument(bytes32) view returns (string, bytes32, uint256)``, called with eth_call.
         """
-        result: tuple[str, bytes, int] = self._call("getDocument(bytes32)", arg0)
+        result: tuple[str, bytes, int] = self._call("getDocument(bytes32)", name)
         return result
 
     def get_frozen_tokens(self, account: str) -> int:
@@ -334,12 +336,12 @@ class ExtensionProbeTokenFunctions(AbiSurface):
         result: bool = self._call("isFrozen(address)", account)
         return result
 
-    def is_minting_suspended(self, arg0: str) -> bool:
+    def is_minting_suspended(self, issuer: str) -> bool:
         """Whether `issuer`'s minting is suspended.
 
         ``isMintingSuspended(address) view returns (bool)``, called with eth_call.
         """
-        result: bool = self._call("isMintingSuspended(address)", arg0)
+        result: bool = self._call("isMintingSuspended(address)", issuer)
         return result
 
     def message_for_transfer_restriction(self, restriction_code: int) -> str:
@@ -357,20 +359,20 @@ class ExtensionProbeTokenFunctions(AbiSurface):
         """
         return self._send(signer, "mint(address,uint256)", to, amount)
 
-    def mint_allowance(self, arg0: str) -> int:
+    def mint_allowance(self, issuer: str) -> int:
         """How much `issuer` may mint right now.
 
         ``mintAllowance(address) view returns (uint256)``, called with eth_call.
         """
-        result: int = self._call("mintAllowance(address)", arg0)
+        result: int = self._call("mintAllowance(address)", issuer)
         return result
 
-    def mint_rate_limit(self, arg0: str) -> tuple[int, int]:
+    def mint_rate_limit(self, issuer: str) -> tuple[int, int]:
         """The mint rate limit of `issuer`.
 
         ``mintRateLimit(address) view returns (uint128, uint64)``, called with eth_call.
         """
-        result: tuple[int, int] = self._call("mintRateLimit(address)", arg0)
+        result: tuple[int, int] = self._call("mintRateLimit(address)", issuer)
         return result
 
     def name(self) -> str:
@@ -436,12 +438,12 @@ class ExtensionProbeTokenFunctions(AbiSurface):
         result: str = self._call("registry()")
         return result
 
-    def remove_document(self, signer: LocalAccount, arg0: bytes) -> TxReceipt:
+    def remove_document(self, signer: LocalAccount, name: bytes) -> TxReceipt:
         """Removes a document.
 
         ``removeDocument(bytes32)``, sent by ``signer``.
         """
-        return self._send(signer, "removeDocument(bytes32)", arg0)
+        return self._send(signer, "removeDocument(bytes32)", name)
 
     def renounce_role(self, signer: LocalAccount, role: bytes, caller_confirmation: str) -> TxReceipt:
         """``renounceRole(bytes32 role, address callerConfirmation)``, sent by ``signer``."""
@@ -461,114 +463,114 @@ class ExtensionProbeTokenFunctions(AbiSurface):
         result: tuple[Any, ...] = self._call("rules()")
         return result
 
-    def set_address_frozen(self, signer: LocalAccount, arg0: str, arg1: bool) -> TxReceipt:
+    def set_address_frozen(self, signer: LocalAccount, user: str, freeze: bool) -> TxReceipt:
         """Freezes or unfreezes a whole address: it can then neither send nor receive, nor spend allowances.
 
         ``setAddressFrozen(address, bool)``, sent by ``signer``.
         """
-        return self._send(signer, "setAddressFrozen(address,bool)", arg0, arg1)
+        return self._send(signer, "setAddressFrozen(address,bool)", user, freeze)
 
-    def set_allowed_countries(self, signer: LocalAccount, arg0: Sequence[int], arg1: bool) -> TxReceipt:
+    def set_allowed_countries(self, signer: LocalAccount, countries: Sequence[int], allowed: bool) -> TxReceipt:
         """Adds countries to (or removes them from) the recipient allow-list. A non-empty allow-list admits only its
         countries. Allowing a blocked country unblocks it.
 
         ``setAllowedCountries(uint16[], bool)``, sent by ``signer``.
         """
-        return self._send(signer, "setAllowedCountries(uint16[],bool)", arg0, arg1)
+        return self._send(signer, "setAllowedCountries(uint16[],bool)", countries, allowed)
 
-    def set_blocked_countries(self, signer: LocalAccount, arg0: Sequence[int], arg1: bool) -> TxReceipt:
+    def set_blocked_countries(self, signer: LocalAccount, countries: Sequence[int], blocked: bool) -> TxReceipt:
         """Blocks (or unblocks) recipient countries. Blocking an allowed country removes it from the allow-list.
 
         ``setBlockedCountries(uint16[], bool)``, sent by ``signer``.
         """
-        return self._send(signer, "setBlockedCountries(uint16[],bool)", arg0, arg1)
+        return self._send(signer, "setBlockedCountries(uint16[],bool)", countries, blocked)
 
-    def set_denomination(self, signer: LocalAccount, arg0: int) -> TxReceipt:
+    def set_denomination(self, signer: LocalAccount, denomination: int) -> TxReceipt:
         """Requires amounts to be a multiple of `denomination` (0 or 1 = off).
 
         ``setDenomination(uint256)``, sent by ``signer``.
         """
-        return self._send(signer, "setDenomination(uint256)", arg0)
+        return self._send(signer, "setDenomination(uint256)", denomination)
 
-    def set_document(self, signer: LocalAccount, arg0: bytes, arg1: str, arg2: bytes) -> TxReceipt:
+    def set_document(self, signer: LocalAccount, name: bytes, uri: str, document_hash: bytes) -> TxReceipt:
         """Adds or updates a document.
 
         ``setDocument(bytes32, string, bytes32)``, sent by ``signer``.
         """
-        return self._send(signer, "setDocument(bytes32,string,bytes32)", arg0, arg1, arg2)
+        return self._send(signer, "setDocument(bytes32,string,bytes32)", name, uri, document_hash)
 
-    def set_frozen_tokens(self, signer: LocalAccount, arg0: str, arg1: int) -> TxReceipt:
+    def set_frozen_tokens(self, signer: LocalAccount, account: str, amount: int) -> TxReceipt:
         """Sets the absolute frozen amount of `account` (overwrites, like `approve`).
 
         ``setFrozenTokens(address, uint256) returns (bool)``, sent by ``signer``.
         """
-        return self._send(signer, "setFrozenTokens(address,uint256)", arg0, arg1)
+        return self._send(signer, "setFrozenTokens(address,uint256)", account, amount)
 
-    def set_lockup_until(self, signer: LocalAccount, arg0: int) -> TxReceipt:
+    def set_lockup_until(self, signer: LocalAccount, lockup_until: int) -> TxReceipt:
         """Locks holder transfers until `lockupUntil` (0 = off). Mints, burns and agent actions are not locked.
 
         ``setLockupUntil(uint64)``, sent by ``signer``.
         """
-        return self._send(signer, "setLockupUntil(uint64)", arg0)
+        return self._send(signer, "setLockupUntil(uint64)", lockup_until)
 
-    def set_max_balance_per_investor(self, signer: LocalAccount, arg0: int) -> TxReceipt:
+    def set_max_balance_per_investor(self, signer: LocalAccount, max_balance: int) -> TxReceipt:
         """Sets the maximum balance of one investor summed over all its wallets, retired ones included (0 = off).
         Omnibus accounts are exempt.
 
         ``setMaxBalancePerInvestor(uint256)``, sent by ``signer``.
         """
-        return self._send(signer, "setMaxBalancePerInvestor(uint256)", arg0)
+        return self._send(signer, "setMaxBalancePerInvestor(uint256)", max_balance)
 
-    def set_max_holders(self, signer: LocalAccount, arg0: int) -> TxReceipt:
+    def set_max_holders(self, signer: LocalAccount, max_holders: int) -> TxReceipt:
         """Sets the maximum number of investors holding tokens (0 = off). May be below the current count: then no new
         holder is admitted until the count drops.
 
         ``setMaxHolders(uint32)``, sent by ``signer``.
         """
-        return self._send(signer, "setMaxHolders(uint32)", arg0)
+        return self._send(signer, "setMaxHolders(uint32)", max_holders)
 
-    def set_minimum_transfer(self, signer: LocalAccount, arg0: int) -> TxReceipt:
+    def set_minimum_transfer(self, signer: LocalAccount, minimum: int) -> TxReceipt:
         """Sets the minimum amount of a transfer or mint (0 = off).
 
         ``setMinimumTransfer(uint256)``, sent by ``signer``.
         """
-        return self._send(signer, "setMinimumTransfer(uint256)", arg0)
+        return self._send(signer, "setMinimumTransfer(uint256)", minimum)
 
-    def set_mint_rate_limit(self, signer: LocalAccount, arg0: str, arg1: int, arg2: int) -> TxReceipt:
+    def set_mint_rate_limit(self, signer: LocalAccount, issuer: str, amount_per_period: int, period: int) -> TxReceipt:
         """Sets the mint rate limit of `issuer`: a token bucket of `amountPerPeriod` that refills continuously and
         exactly at `amountPerPeriod` per `period` seconds (never more than `amountPerPeriod` at once).
 
         ``setMintRateLimit(address, uint128, uint64)``, sent by ``signer``.
         """
-        return self._send(signer, "setMintRateLimit(address,uint128,uint64)", arg0, arg1, arg2)
+        return self._send(signer, "setMintRateLimit(address,uint128,uint64)", issuer, amount_per_period, period)
 
-    def set_minting_suspended(self, signer: LocalAccount, arg0: str, arg1: bool) -> TxReceipt:
+    def set_minting_suspended(self, signer: LocalAccount, issuer: str, suspended: bool) -> TxReceipt:
         """Suspends (or resumes) all minting by `issuer`, whatever its rate limit.
 
         ``setMintingSuspended(address, bool)``, sent by ``signer``.
         """
-        return self._send(signer, "setMintingSuspended(address,bool)", arg0, arg1)
+        return self._send(signer, "setMintingSuspended(address,bool)", issuer, suspended)
 
-    def set_required_investor_classes(self, signer: LocalAccount, arg0: int) -> TxReceipt:
+    def set_required_investor_classes(self, signer: LocalAccount, mask: int) -> TxReceipt:
         """Restricts recipients to investor classes (bit `1 << class`; 0 = any class).
 
         ``setRequiredInvestorClasses(uint8)``, sent by ``signer``.
         """
-        return self._send(signer, "setRequiredInvestorClasses(uint8)", arg0)
+        return self._send(signer, "setRequiredInvestorClasses(uint8)", mask)
 
-    def set_supply_cap(self, signer: LocalAccount, arg0: int) -> TxReceipt:
+    def set_supply_cap(self, signer: LocalAccount, cap: int) -> TxReceipt:
         """Caps the total supply (0 = off); the cap cannot be below the current supply.
 
         ``setSupplyCap(uint256)``, sent by ``signer``.
         """
-        return self._send(signer, "setSupplyCap(uint256)", arg0)
+        return self._send(signer, "setSupplyCap(uint256)", cap)
 
-    def set_treasury(self, signer: LocalAccount, arg0: str) -> TxReceipt:
+    def set_treasury(self, signer: LocalAccount, new_treasury: str) -> TxReceipt:
         """Sets the issuer's treasury (exempt from verification; holders can always exit to it).
 
         ``setTreasury(address)``, sent by ``signer``.
         """
-        return self._send(signer, "setTreasury(address)", arg0)
+        return self._send(signer, "setTreasury(address)", new_treasury)
 
     def supports_interface(self, interface_id: bytes) -> bool:
         """ERC-165: IRWAToken, IERC7943Fungible (0x3edbb4c4), IERC1404, IAccessControl and IERC165.
@@ -610,12 +612,12 @@ class ExtensionProbeTokenFunctions(AbiSurface):
         result: str = self._call("treasury()")
         return result
 
-    def unfreeze_partial_tokens(self, signer: LocalAccount, arg0: str, arg1: int) -> TxReceipt:
+    def unfreeze_partial_tokens(self, signer: LocalAccount, user: str, amount: int) -> TxReceipt:
         """Releases `amount` of the frozen tokens of `user`.
 
         ``unfreezePartialTokens(address, uint256)``, sent by ``signer``.
         """
-        return self._send(signer, "unfreezePartialTokens(address,uint256)", arg0, arg1)
+        return self._send(signer, "unfreezePartialTokens(address,uint256)", user, amount)
 
     def unpause(self, signer: LocalAccount) -> TxReceipt:
         """Unpauses.
