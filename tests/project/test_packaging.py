@@ -36,6 +36,10 @@ def test_wheel_ships_artifacts_shim_manifest_and_plugin(wheel: Path) -> None:
     for name in ("RWAToken", "InvestorRegistry", "HKDStablecoin", "_build"):
         assert f"hktoken/artifacts/{name}.json" in names
     assert {"hktoken/solc_shim.js", "hktoken/py.typed", "hktoken/_npm/package-lock.json"} <= names
+    # hktoken's Solidity sources, which a user's `import ... from "hktoken/contracts/..."` resolves to
+    shipped_sources = {n.removeprefix("hktoken/_solidity/") for n in names if n.startswith("hktoken/_solidity/")}
+    assert shipped_sources == {p.relative_to(ROOT / "contracts").as_posix() for p in (ROOT / "contracts").rglob("*")
+                               if p.is_file()}  # fmt: skip
     assert shipped_manifest == json.loads((ROOT / "package.json").read_text())
     assert "[pytest11]\nhktoken = hktoken.testing.plugin" in entry_points
     assert "hktoken = hktoken.cli:main" in entry_points
