@@ -25,7 +25,7 @@ from web3.types import EventData, TxReceipt
 from hktoken.abi import DEFAULT_ADMIN_ROLE, role_id, role_names
 from hktoken.chain.connection import Chain
 from hktoken.contracts.refusals import register_domain_errors
-from hktoken.contracts.surface import AbiSurface
+from hktoken.contracts.surface import AbiSurface, send_through
 from hktoken.errors import ChainError, SpecError
 from hktoken.models.common import to_address
 from hktoken.units import Amount, from_base_units, to_base_units
@@ -116,7 +116,7 @@ def deploy_contract(chain: Chain, signer: LocalAccount, artifact_name: str, *arg
             f"{artifact_name} takes {len(types)} constructor argument(s) ({', '.join(types)}), got {len(args)}"
         )
     encoded = encode(types, list(args)).hex() if types else ""
-    receipt = chain.sender.send(signer, None, HexStr(artifact.bytecode + encoded))
+    receipt = send_through(chain, signer, None, HexStr(artifact.bytecode + encoded))
     address = receipt.get("contractAddress")
     if not address:
         raise ChainError(f"deploying {artifact_name} produced no contract address")

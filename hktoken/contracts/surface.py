@@ -34,6 +34,21 @@ def bad_arguments(contract: str, function: str, args: Sequence[Any]) -> SpecErro
     )
 
 
+def send_through(
+    chain: Chain, signer: LocalAccount, to: ChecksumAddress | None, data: HexStr, value: int = 0
+) -> TxReceipt:
+    """``chain.sender.send``, with the fix for a signer that cannot pay for gas (the node's text names no fix)."""
+    try:
+        return chain.sender.send(signer, to, data, value=value)
+    except ChainError as exc:
+        if "insufficient funds" not in exc.message.lower():
+            raise
+        raise ChainError(
+            f"{signer.address} has too little ether to pay for gas on chain {chain.chain_id} ({exc.message})",
+            fix="fund the account: send it ether from a funded account (on a dev node: chain.set_balance)",
+        ) from exc
+
+
 @dataclass(frozen=True)
 class _Function:
     name: str
@@ -153,4 +168,4 @@ class AbiSurface:
     def _send(self, signer: LocalAccount, function_signature: str, *args: Any, value: int = 0) -> TxReceipt:
         """Send a state-changing function through the chain's one sender; returns the successful receipt."""
         function = self._function(function_signature)
-        return self.chain.sender.send(signer, self.address, self._encode(function, args), value=value)
+        return send_through(self.chain, signer, self.address, self._encode(function, args), value)
