@@ -13,7 +13,6 @@ from typing import Any, Self
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
-from pydantic import ValidationError
 from web3.types import TxReceipt
 
 from hktoken.chain.connection import Chain
@@ -21,7 +20,7 @@ from hktoken.contracts._abi import RWATokenFunctions
 from hktoken.contracts.base import ERC20Wrapper, deploy_contract
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.errors import SpecError
-from hktoken.models.common import chain_time, spec_error, to_address
+from hktoken.models.common import chain_time, to_address
 from hktoken.models.investor import InvestorClass, investor_id_bytes
 from hktoken.models.restrictions import ASSET_CODES_START, Restriction, message_for
 from hktoken.models.rules import ComplianceRules
@@ -292,10 +291,7 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
 
     def apply_rules(self, signer: LocalAccount, rules: ComplianceRules | dict[str, Any]) -> list[TxReceipt]:
         """Make the token enforce exactly ``rules`` (COMPLIANCE_ROLE); only changed settings are sent."""
-        try:
-            wanted = rules if isinstance(rules, ComplianceRules) else ComplianceRules.model_validate(rules)
-        except ValidationError as exc:
-            raise spec_error(exc, "rules") from exc
+        wanted = rules if isinstance(rules, ComplianceRules) else ComplianceRules.model_validate(rules)
         current = self.rules()
         amounts = _rule_amounts(wanted, self.decimals)  # validated before the first transaction goes out
         supply = self.raw.total_supply()
