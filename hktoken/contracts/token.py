@@ -124,7 +124,9 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
         # Everything is validated before the first transaction: a bad input deploys nothing.
         if rules is not None:
             _rule_amounts(rules, decimals)
-        registry_address = registry.address if isinstance(registry, InvestorRegistry) else to_address(registry)
+        registry_address = (
+            registry.address if isinstance(registry, InvestorRegistry) else to_address(registry, what="registry")
+        )
         treasury_address = to_address(treasury, what="treasury") if treasury else admin.address
         grants = {
             "ISSUER_ROLE": [to_address(a, what="issuer") for a in roles.issuers] or [admin.address],
