@@ -43,8 +43,8 @@ def send_through(
     except ChainError as exc:
         if "insufficient funds" not in exc.message.lower():
             raise
-        raise ChainError(
-            f"{signer.address} has too little ether to pay for gas on chain {chain.chain_id} ({exc.message})",
+        raise ChainError(  # the node's own words stay in __cause__
+            f"{signer.address} has too little ether to pay for gas on chain {chain.chain_id}",
             fix="fund the account: send it ether from a funded account (on a dev node: chain.set_balance)",
         ) from exc
 

@@ -124,9 +124,10 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
         # Everything is validated before the first transaction: a bad input deploys nothing.
         if rules is not None:
             _rule_amounts(rules, decimals)
+        # A registry given by address must be one (a token's address here would refuse every transfer later).
         registry_address = (
-            registry.address if isinstance(registry, InvestorRegistry) else to_address(registry, what="registry")
-        )
+            registry if isinstance(registry, InvestorRegistry) else InvestorRegistry.at(chain, registry)
+        ).address
         treasury_address = to_address(treasury, what="treasury") if treasury else admin.address
         grants = {
             "ISSUER_ROLE": [to_address(a, what="issuer") for a in roles.issuers] or [admin.address],

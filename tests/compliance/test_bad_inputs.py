@@ -34,6 +34,7 @@ from hktoken import (
     RWAToken,
     connect,
 )
+from hktoken.artifacts import ARTIFACTS_DIR
 from hktoken.chain import Chain
 from hktoken.cli import cli
 from hktoken.contracts.base import deploy_contract
@@ -122,7 +123,8 @@ class Ctx:
     plain: str  # a plain ERC-20 (no ERC-165)
     dead_url: str
     web_url: str
-    empty_dir: Path
+    empty_dir: Path  # no contracts/
+    user_dir: Path  # a user's project (an empty contracts/)
 
     @property
     def names(self) -> dict[str, Any]:
@@ -131,6 +133,7 @@ class Ctx:
             "plain": self.plain, "alice": self.alice.address, "bob": self.bob.address, "carol": self.carol.address,
             "stranger": self.stranger.address, "chain_id": self.chain.chain_id, "url": self.chain.rpc_url,
             "dead_url": self.dead_url, "web_url": self.web_url, "empty_dir": self.empty_dir,
+            "user_dir": self.user_dir, "shipped": ARTIFACTS_DIR,
         }  # fmt: skip
 
     def dead_chain(self) -> Chain:
@@ -169,9 +172,11 @@ def ctx(
     hkd_stablecoin.mint(admin, alice.address, Decimal(100))
     plain = str(deploy_contract(chain, admin, "PlainERC20", 10**18).address)
     chain.increase_time(2 * DAY)  # carol's KYC has lapsed
+    user_dir = tmp_path_factory.mktemp("user-project")
+    (user_dir / "contracts").mkdir()
     return Ctx(
         chain, admin, alice, bob, carol, stranger, token, investor_registry, hkd_stablecoin, plain,
-        f"http://127.0.0.1:{closed_port()}", web_server, tmp_path_factory.mktemp("empty-project"),
+        f"http://127.0.0.1:{closed_port()}", web_server, tmp_path_factory.mktemp("empty-project"), user_dir,
     )  # fmt: skip
 
 
@@ -207,6 +212,8 @@ SCENARIOS: dict[str, Callable[[Ctx], object]] = {
     "cli-node-port-overflow": _cli("node", "--port", "70000"),
     "cli-node-negative-accounts": _cli("node", "--accounts", "-1"),
     "cli-compile-no-contracts": _cli("compile", "--root", "{empty_dir}"),
+    "cli-compile-into-shipped": _cli("compile", "--root", "{user_dir}", "--out", "{shipped}"),
+    "cli-toolchain-unknown-option": _cli("toolchain", "install", "--x"),
     "cli-unknown-option": _cli("--bogus"),
     # --- connecting ------------------------------------------------------------------------------------
     "py-connect-malformed-url": lambda c: connect("127.0.0.1:8545"),
@@ -226,6 +233,9 @@ SCENARIOS: dict[str, Callable[[Ctx], object]] = {
     ),
     "py-deploy-malformed-registry": lambda c: RWAToken.deploy(
         c.chain, c.admin, name="X", symbol="X", decimals=2, registry="0x12"
+    ),
+    "py-deploy-registry-wrong-kind": lambda c: RWAToken.deploy(
+        c.chain, c.admin, name="X", symbol="X", decimals=2, registry=c.token.address
     ),
     # --- amounts ---------------------------------------------------------------------------------------
     "py-mint-negative": lambda c: c.token.mint(c.admin, c.alice.address, Decimal(-1)),
