@@ -1,7 +1,9 @@
-"""Standard-JSON compilation of ``contracts/`` into the artifacts shipped with the package.
+"""Standard-JSON compilation of a project's ``contracts/``: hktoken's own into the artifacts shipped with the
+package, a user's project into that project's own ``build/hktoken/`` (the shipped artifacts are never touched).
 
 Sources are read here and passed inline, under path-independent names (``contracts/...`` relative to
-the project root, ``@openzeppelin/contracts/...`` for the library), so the metadata hash that solc
+the project root, ``@openzeppelin/contracts/...`` for the library, ``hktoken/contracts/...`` for hktoken's own
+Solidity sources, which a user's contracts may import to extend the base), so the metadata hash that solc
 appends to the bytecode is the same in every checkout. The same input drives a native solc or the
 wasm build, through py-solc-x. A content hash over compiler, settings and every source makes a warm
 no-op run cost only the reading of the sources.
@@ -28,7 +30,12 @@ EVM_VERSION = "prague"
 OPTIMIZER_RUNS = 200
 VIA_IR = False
 OZ_PREFIX = "@openzeppelin/contracts/"
+HKTOKEN_PREFIX = "hktoken/contracts/"
 CONTRACTS_DIR = "contracts"
+USER_BUILD_DIR = Path("build") / "hktoken"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_WHEEL_SOLIDITY_DIR = _PACKAGE_DIR / "_solidity"  # where the wheel ships contracts/ (see pyproject.toml)
+_CHECKOUT_ROOT = _PACKAGE_DIR.parent
 
 _IMPORT_RE = re.compile(r"""^\s*import\s+(?:[^"';]*?\s+from\s+)?["']([^"']+)["']\s*;""", re.MULTILINE)
 _PRAGMA_RE = re.compile(r"^\s*pragma\s+solidity\s+([^;]+);", re.MULTILINE)
@@ -58,16 +65,48 @@ class CompileResult:
 
 
 def project_root(start: Path | None = None) -> Path:
-    """The folder holding ``contracts/``: the checkout hktoken runs from, else the current folder."""
+    """The folder holding ``contracts/``: the current folder, else the hktoken checkout hktoken runs from."""
     if start is not None:  # an explicit root is the only one considered
         if (start / CONTRACTS_DIR).is_dir():
             return start
         raise CompileError(f"no {CONTRACTS_DIR}/ folder in {start}", fix="pass the folder that holds contracts/")
-    checkout = Path(__file__).resolve().parent.parent
-    for candidate in (checkout, Path.cwd()):
+    for candidate in (Path.cwd(), _CHECKOUT_ROOT):
         if (candidate / CONTRACTS_DIR).is_dir():
             return candidate
     raise CompileError(f"no {CONTRACTS_DIR}/ folder found", fix="run from the project folder or pass --root PATH")
+
+
+def is_hktoken_checkout(root: Path) -> bool:
+    """Whether ``root`` is the checkout of hktoken itself (the only project whose build is the shipped one)."""
+    return root.resolve() == _CHECKOUT_ROOT and (root / CONTRACTS_DIR).is_dir() and ARTIFACTS_DIR.is_dir()
+
+
+def default_artifacts_dir(root: Path) -> Path:
+    """Where a project's build goes: the shipped artifacts for hktoken's own checkout, else
+    ``<root>/build/hktoken/``."""
+    return ARTIFACTS_DIR if is_hktoken_checkout(root) else root / USER_BUILD_DIR
+
+
+def _output_dir(root: Path, artifacts_dir: Path | None) -> Path:
+    """The folder a build of ``root`` may write; refuses the shipped artifacts for any project but hktoken's."""
+    out = default_artifacts_dir(root) if artifacts_dir is None else artifacts_dir
+    if out.resolve() == ARTIFACTS_DIR and not is_hktoken_checkout(root):
+        raise CompileError(
+            f"refusing to write the build of {root} into hktoken's shipped artifacts ({ARTIFACTS_DIR})",
+            fix=f"leave --out unset (the build goes to {root / USER_BUILD_DIR}) or pass a folder of your own",
+        )
+    return out
+
+
+def solidity_dir() -> Path:
+    """hktoken's own Solidity sources, which ``import ... from "hktoken/contracts/..."`` resolves to: shipped
+    inside the wheel, or the checkout's ``contracts/``."""
+    for candidate in (_WHEEL_SOLIDITY_DIR, _CHECKOUT_ROOT / CONTRACTS_DIR):
+        if candidate.is_dir():
+            return candidate
+    raise CompileError(
+        "hktoken's Solidity sources are not installed", fix="reinstall hktoken from its wheel or a checkout"
+    )
 
 
 def collect_sources(root: Path, openzeppelin_dir: Path) -> dict[str, str]:
@@ -102,10 +141,13 @@ def _resolve_import(importer: str, imported: str) -> str:
 def _read_source(name: str, root: Path, openzeppelin_dir: Path) -> str:
     if name.startswith(OZ_PREFIX):
         path = openzeppelin_dir / name[len(OZ_PREFIX) :]
+    elif name.startswith(HKTOKEN_PREFIX):
+        path = solidity_dir() / name[len(HKTOKEN_PREFIX) :]
     elif name.startswith("@"):
         raise CompileError(
             f"import {name!r} names a package hktoken does not provide",
-            fix=f"import OpenZeppelin as {OZ_PREFIX}..., or vendor the file under {CONTRACTS_DIR}/",
+            fix=f"import OpenZeppelin as {OZ_PREFIX}..., hktoken as {HKTOKEN_PREFIX}..., "
+            f"or vendor the file under {CONTRACTS_DIR}/",
         )
     else:
         path = root / name
@@ -325,11 +367,13 @@ def _existing_key(artifacts_dir: Path) -> str | None:
 
 
 def compile_project(
-    root: Path | None = None, artifacts_dir: Path = ARTIFACTS_DIR, *, force: bool = False
+    root: Path | None = None, artifacts_dir: Path | None = None, *, force: bool = False
 ) -> CompileResult:
-    """Compile contracts/ into ``artifacts_dir``; a no-op when nothing that matters changed."""
+    """Compile contracts/ into ``artifacts_dir`` (default: :func:`default_artifacts_dir`); a no-op when nothing
+    that matters changed. Only hktoken's own checkout may write the shipped artifacts."""
     started = time.perf_counter()
     root = project_root(root)
+    artifacts_dir = _output_dir(root, artifacts_dir)
     solc = toolchain.find_solc()
     sources = collect_sources(root, toolchain.find_openzeppelin().path)
     key = cache_key(solc.version, sources)
@@ -359,9 +403,11 @@ def _write_artifacts(artifacts_dir: Path, files: dict[str, str]) -> None:
             tmp.replace(path)
 
 
-def check_artifacts(root: Path | None = None, artifacts_dir: Path = ARTIFACTS_DIR) -> list[str]:
+def check_artifacts(root: Path | None = None, artifacts_dir: Path | None = None) -> list[str]:
     """Names of artifact files that differ from a fresh build (empty when everything matches)."""
-    files, _, _ = _fresh_build(project_root(root))
+    root = project_root(root)
+    artifacts_dir = default_artifacts_dir(root) if artifacts_dir is None else artifacts_dir
+    files, _, _ = _fresh_build(root)
     shipped = {p.name for p in artifacts_dir.glob("*.json")}
     problems = [f"{name}: missing" for name in sorted(set(files) - shipped)]
     problems += [f"{name}: not produced by a fresh build" for name in sorted(shipped - set(files))]

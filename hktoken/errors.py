@@ -40,7 +40,10 @@ class SignerError(HKTokenError):
 class SpecError(HKTokenError, ValueError):
     """Input from a user (spec file, CLI argument, Python argument) is invalid; nothing was sent.
 
-    Also a ``ValueError``, so code that validates with ``except ValueError`` treats it as bad input."""
+    Also a ``ValueError``, so code that validates with ``except ValueError`` treats it as bad input. The public
+    models (``Investor``, ``ComplianceRules``...) raise it too, built directly or from a dict or JSON: one line,
+    ``invalid <Model>: <field>: <problem>: correct <field>``, never pydantic's multi-line ``ValidationError``
+    (which stays available as ``__cause__``)."""
 
 
 class UnknownContractError(SpecError):

@@ -23,7 +23,7 @@ def to_base_units(amount: Amount, decimals: int, *, what: str = "amount") -> int
     except InvalidOperation as exc:
         raise SpecError(f"{what} {amount!r} is not a number", fix="write it like 1000 or 12.5") from exc
     if not value.is_finite() or value < 0:
-        raise SpecError(f"{what} {amount!r} must be a finite, non-negative number")
+        raise SpecError(f"{what} {amount} must be a finite, non-negative number", fix="pass 0 or more, in token units")
     if value and value.adjusted() + decimals > 78:  # uint256 has 78 digits: refuse before scaling can overflow
         raise SpecError(f"{what} {amount} is too large for a uint256 token amount", fix="check the amount")
     with localcontext() as ctx:

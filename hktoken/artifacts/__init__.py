@@ -41,20 +41,38 @@ class Artifact(BaseModel):
 
 
 class ArtifactStore:
-    """Reads artifacts from a folder (the shipped one by default)."""
+    """Reads artifacts from a folder (the shipped one by default), optionally layered over a ``fallback`` store:
+    a name is looked up here first, then in the fallback.
 
-    def __init__(self, directory: Path = ARTIFACTS_DIR) -> None:
+    Your own project's build (``hktoken compile`` writes it to ``build/hktoken/``) deploys next to hktoken's
+    contracts with ``connect(url, artifacts=ArtifactStore.layered(Path("build/hktoken")))``."""
+
+    def __init__(self, directory: Path = ARTIFACTS_DIR, *, fallback: ArtifactStore | None = None) -> None:
         self.directory = directory
+        self.fallback = fallback
         self._cache: dict[str, Artifact] = {}
 
-    def names(self) -> list[str]:
-        """Names of every contract with an artifact here."""
+    @classmethod
+    def layered(cls, directory: Path) -> ArtifactStore:
+        """A project's build in ``directory``, over the shipped artifacts (the project's names win)."""
+        if not (directory / BUILD_INFO).is_file():
+            raise CompileError(f"no hktoken build in {directory}", fix="run `hktoken compile` in your project first")
+        return cls(directory, fallback=cls())
+
+    def _own_names(self) -> list[str]:
         return sorted(p.stem for p in self.directory.glob("*.json") if not p.name.startswith("_"))
+
+    def names(self) -> list[str]:
+        """Names of every contract with an artifact here (or in the fallback)."""
+        own = set(self._own_names())
+        return sorted(own | set(self.fallback.names())) if self.fallback is not None else sorted(own)
 
     def get(self, name: str) -> Artifact:
         """The artifact for ``name``; raises UnknownContractError naming the ones that exist."""
         if name not in self._cache:
             path = self.directory / f"{name}.json"
+            if not path.is_file() and self.fallback is not None and name in self.fallback.names():
+                return self.fallback.get(name)
             if not path.is_file():
                 known = ", ".join(self.names()) or "none"
                 raise UnknownContractError(
@@ -75,6 +93,8 @@ class ArtifactStore:
         return data
 
     def error_abis(self) -> list[dict[str, Any]]:
-        """Every custom error ABI of the build, including OpenZeppelin's and interfaces' errors."""
-        errors: list[dict[str, Any]] = self.build_info.get("errors", [])
+        """Every custom error ABI of the build (then of the fallback's), including OpenZeppelin's and interfaces'."""
+        errors: list[dict[str, Any]] = list(self.build_info.get("errors", []))
+        if self.fallback is not None:
+            errors += self.fallback.error_abis()
         return errors

@@ -109,6 +109,12 @@ def connect(
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None))
     try:
         chain_id = int(w3.eth.chain_id)
+    except requests.HTTPError as exc:  # something answered over HTTP, but not as a JSON-RPC node
+        status = exc.response.status_code if exc.response is not None else "an error"
+        raise ChainError(
+            f"{rpc_url} answered (HTTP {status}) but is not a JSON-RPC node",
+            fix="check the URL: use the node's JSON-RPC endpoint, e.g. http://127.0.0.1:8545",
+        ) from exc
     except requests.RequestException as exc:
         raise ChainError(
             f"cannot reach the JSON-RPC node at {rpc_url} ({connection_failure(exc)})", fix=_CONNECT_FIX

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from hktoken import __version__
 from hktoken.cli.compile_cmd import compile_command
@@ -19,7 +20,32 @@ EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
 
 
+def usage_line(exc: click.UsageError) -> str:
+    """Click's usage error as one line, ``error: <cause>: <fix>``."""
+    cause = " ".join(exc.format_message().split()).rstrip(".")
+    command = exc.ctx.command_path if exc.ctx is not None else "hktoken"
+    return f"error: {cause}: run `{command} --help` for the usage"
+
+
 class _Cli(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Click's own handling, except that a usage error is one line (click prints three)."""
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except NoArgsIsHelpError as exc:  # no arguments at all: the help is the answer
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            click.echo(usage_line(exc), err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)

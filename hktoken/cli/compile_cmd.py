@@ -1,7 +1,8 @@
-"""``hktoken compile``: build contracts/ into the shipped artifacts, or check them (``--check``).
+"""``hktoken compile``: build a project's contracts/, or check its build (``--check``).
 
-Building into the shipped artifact folder also regenerates the plain ABI surface (``hktoken/contracts/_abi``),
-and ``--check`` checks it too, so the two never drift apart."""
+In your own project the build goes to ``./build/hktoken/`` (load it with ``ArtifactStore.layered``); only hktoken's
+own checkout builds into the shipped artifacts, and building there also regenerates the plain ABI surface
+(``hktoken/contracts/_abi``), and ``--check`` checks it too, so the two never drift apart."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import click
 
 from hktoken.artifacts import ARTIFACTS_DIR, ArtifactStore
-from hktoken.compiler import check_artifacts, compile_project
+from hktoken.compiler import check_artifacts, compile_project, default_artifacts_dir, project_root
 from hktoken.contracts import codegen
 
 
@@ -26,14 +27,16 @@ from hktoken.contracts import codegen
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=ARTIFACTS_DIR,
-    show_default=True,
-    help="Where artifacts are written.",
+    default=None,
+    help="Where artifacts are written (default: build/hktoken/ under the project; hktoken's own checkout "
+    "builds its shipped artifacts).",
 )
 @click.option("--check", is_flag=True, help="Exit non-zero when the artifacts differ from a fresh build.")
 @click.option("--force", is_flag=True, help="Rebuild even when the cache says nothing changed.")
-def compile_command(root: Path | None, out_dir: Path, check: bool, force: bool) -> None:
+def compile_command(root: Path | None, out_dir: Path | None, check: bool, force: bool) -> None:
     """Compile every contract under contracts/ (cached by content hash)."""
+    root = project_root(root)
+    out_dir = default_artifacts_dir(root) if out_dir is None else out_dir
     shipped = out_dir.resolve() == ARTIFACTS_DIR
     if check:
         problems = check_artifacts(root, out_dir)

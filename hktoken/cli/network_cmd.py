@@ -42,6 +42,10 @@ def _optional(read: Callable[[], object]) -> str:
 def _load_signer(keystore: Path | None, key_env: str, password_env: str) -> LocalAccount:
     if keystore is None:
         return signer_from_env(key_env)
+    if not keystore.exists():  # before asking for a password the missing file would make useless
+        raise SignerError(
+            f"cannot read keystore {keystore} (No such file or directory)", fix="check the path and permissions"
+        )
     password = os.environ.get(password_env)
     if password is None:
         if not sys.stdin.isatty():

@@ -24,9 +24,10 @@ from web3.types import EventData, TxReceipt
 
 from hktoken.abi import DEFAULT_ADMIN_ROLE, role_id, role_names
 from hktoken.chain.connection import Chain
-from hktoken.contracts.refusals import register_domain_errors
-from hktoken.contracts.surface import AbiSurface
-from hktoken.errors import ChainError, SpecError
+from hktoken.contracts.kinds import check_kind
+from hktoken.contracts.refusals import explain_units, register_domain_errors
+from hktoken.contracts.surface import AbiSurface, send_through
+from hktoken.errors import ChainError, HKTokenError, SpecError, TransactionReverted
 from hktoken.models.common import to_address
 from hktoken.units import Amount, from_base_units, to_base_units
 
@@ -116,7 +117,7 @@ def deploy_contract(chain: Chain, signer: LocalAccount, artifact_name: str, *arg
             f"{artifact_name} takes {len(types)} constructor argument(s) ({', '.join(types)}), got {len(args)}"
         )
     encoded = encode(types, list(args)).hex() if types else ""
-    receipt = chain.sender.send(signer, None, HexStr(artifact.bytecode + encoded))
+    receipt = send_through(chain, signer, None, HexStr(artifact.bytecode + encoded))
     address = receipt.get("contractAddress")
     if not address:
         raise ChainError(f"deploying {artifact_name} produced no contract address")
@@ -136,20 +137,28 @@ class ContractWrapper(Generic[SurfaceT]):
         self.contract: Contract = chain.w3.eth.contract(address=self.address, abi=self.artifact.abi)
         # The plain ABI surface: wrapper.raw.batch_forced_transfer(agent, [a], [b], [10**18]).
         self.raw: SurfaceT = self.surface_type(chain, self.address, self.artifact.abi)
+        self.raw.explain = self._explain_refusal
         register_domain_errors(chain.decoder)
+
+    def _explain_refusal(self, refusal: TransactionReverted) -> None:
+        """Show the refusal's ids as text (a token also shows its amounts in token units)."""
+        explain_units(refusal, None)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.address})"
 
     @classmethod
     def at(cls, chain: Chain, address: str) -> Self:
-        """Wrap an already deployed contract; refuses an address with no code."""
+        """Wrap an already deployed contract; refuses an address with no code, or with a contract of another kind
+        (SpecError naming what is there)."""
         wrapper = cls(chain, address)
-        if chain.code_at(wrapper.address) in ("0x", "0x0"):
+        code = chain.code_at(wrapper.address)
+        if code in ("0x", "0x0"):
             raise SpecError(
                 f"no contract code at {wrapper.address} on chain {chain.chain_id}",
                 fix="check the address and the network",
             )
+        check_kind(chain, cls.artifact_name, wrapper.address, bytes.fromhex(code[2:]))
         return wrapper
 
     @classmethod
@@ -247,6 +256,21 @@ class ERC20Wrapper(ContractWrapper[SurfaceT]):
     def decimals(self) -> int:
         """Token precision (read once)."""
         return self._erc20().decimals()
+
+    def _explain_refusal(self, refusal: TransactionReverted) -> None:
+        """Amounts in token units and ids as text, beside the raw values."""
+        explain_units(refusal, self._decimals_if_known())
+
+    def _decimals_if_known(self) -> int | None:
+        if "decimals" in self.__dict__:
+            return int(self.__dict__["decimals"])
+        self.raw.explain = None  # reading decimals must not come back here if it reverts too
+        try:
+            return self.decimals
+        except HKTokenError:
+            return None
+        finally:
+            self.raw.explain = self._explain_refusal
 
     @cached_property
     def name(self) -> str:

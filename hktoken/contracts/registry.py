@@ -8,22 +8,18 @@ from typing import Self
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
-from pydantic import ValidationError
 from web3.types import TxReceipt
 
 from hktoken.chain.connection import Chain
 from hktoken.contracts._abi import InvestorRegistryFunctions
 from hktoken.contracts.base import ContractWrapper
 from hktoken.errors import SpecError
-from hktoken.models.common import spec_error, to_address
+from hktoken.models.common import to_address
 from hktoken.models.investor import Investor, InvestorClass, InvestorProfile, investor_id_bytes, investor_id_text
 
 
 def _investors(investors: Sequence[Investor | dict[str, object]]) -> list[Investor]:
-    try:
-        return [i if isinstance(i, Investor) else Investor.model_validate(i) for i in investors]
-    except ValidationError as exc:
-        raise spec_error(exc, "investor", fix="correct the investor data") from exc
+    return [i if isinstance(i, Investor) else Investor.model_validate(i) for i in investors]  # SpecError if bad
 
 
 def _future(chain: Chain, when: datetime, what: str) -> int:

@@ -7,7 +7,7 @@ values, amounts in base units: the hand-written wrappers add units and validatio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -21,7 +21,7 @@ from web3.types import TxParams, TxReceipt
 
 from hktoken.abi import canonical_type, functions, selector, signature
 from hktoken.chain.connection import Chain
-from hktoken.errors import ChainError, CompileError, SpecError, node_unreachable
+from hktoken.errors import ChainError, CompileError, SpecError, TransactionReverted, node_unreachable
 from hktoken.models.common import to_address
 
 
@@ -32,6 +32,21 @@ def bad_arguments(contract: str, function: str, args: Sequence[Any]) -> SpecErro
         f"{contract}.{function}({shown}) has an argument of the wrong type or out of range",
         fix="check each value against the function's Solidity types (addresses, uint sizes, bools)",
     )
+
+
+def send_through(
+    chain: Chain, signer: LocalAccount, to: ChecksumAddress | None, data: HexStr, value: int = 0
+) -> TxReceipt:
+    """``chain.sender.send``, with the fix for a signer that cannot pay for gas (the node's text names no fix)."""
+    try:
+        return chain.sender.send(signer, to, data, value=value)
+    except ChainError as exc:
+        if "insufficient funds" not in exc.message.lower():
+            raise
+        raise ChainError(  # the node's own words stay in __cause__
+            f"{signer.address} has too little ether to pay for gas on chain {chain.chain_id}",
+            fix="fund the account: send it ether from a funded account (on a dev node: chain.set_balance)",
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,8 @@ class AbiSurface:
         entries = abi if abi is not None else chain.artifacts.get(self.artifact_name).abi
         self._abi = {signature(item): item for item in functions(entries)}
         self._prepared: dict[str, _Function] = {}
+        # Set by a typed wrapper: rewrites a decoded refusal's message with what the wrapper knows (token units).
+        self.explain: Callable[[TransactionReverted], None] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.address})"
@@ -135,7 +152,10 @@ class AbiSurface:
         try:
             raw = self.chain.w3.eth.call(call, "latest")
         except ContractLogicError as exc:
-            raise self.chain.decoder.from_exception(exc) from None
+            refusal = self.chain.decoder.from_exception(exc)
+            if self.explain is not None:
+                self.explain(refusal)
+            raise refusal from None
         except requests.RequestException as exc:
             raise node_unreachable(self.chain.rpc_url, exc) from exc
         try:
@@ -153,4 +173,10 @@ class AbiSurface:
     def _send(self, signer: LocalAccount, function_signature: str, *args: Any, value: int = 0) -> TxReceipt:
         """Send a state-changing function through the chain's one sender; returns the successful receipt."""
         function = self._function(function_signature)
-        return self.chain.sender.send(signer, self.address, self._encode(function, args), value=value)
+        data = self._encode(function, args)
+        try:
+            return send_through(self.chain, signer, self.address, data, value)
+        except TransactionReverted as refusal:
+            if self.explain is not None:
+                self.explain(refusal)
+            raise

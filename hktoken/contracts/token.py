@@ -13,7 +13,6 @@ from typing import Any, Self
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
-from pydantic import ValidationError
 from web3.types import TxReceipt
 
 from hktoken.chain.connection import Chain
@@ -21,7 +20,7 @@ from hktoken.contracts._abi import RWATokenFunctions
 from hktoken.contracts.base import ERC20Wrapper, deploy_contract
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.errors import SpecError
-from hktoken.models.common import chain_time, spec_error, to_address
+from hktoken.models.common import chain_time, to_address
 from hktoken.models.investor import InvestorClass, investor_id_bytes
 from hktoken.models.restrictions import ASSET_CODES_START, Restriction, message_for
 from hktoken.models.rules import ComplianceRules
@@ -125,7 +124,10 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
         # Everything is validated before the first transaction: a bad input deploys nothing.
         if rules is not None:
             _rule_amounts(rules, decimals)
-        registry_address = registry.address if isinstance(registry, InvestorRegistry) else to_address(registry)
+        # A registry given by address must be one (a token's address here would refuse every transfer later).
+        registry_address = (
+            registry if isinstance(registry, InvestorRegistry) else InvestorRegistry.at(chain, registry)
+        ).address
         treasury_address = to_address(treasury, what="treasury") if treasury else admin.address
         grants = {
             "ISSUER_ROLE": [to_address(a, what="issuer") for a in roles.issuers] or [admin.address],
@@ -312,10 +314,7 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
 
     def apply_rules(self, signer: LocalAccount, rules: ComplianceRules | dict[str, Any]) -> list[TxReceipt]:
         """Make the token enforce exactly ``rules`` (COMPLIANCE_ROLE); only changed settings are sent."""
-        try:
-            wanted = rules if isinstance(rules, ComplianceRules) else ComplianceRules.model_validate(rules)
-        except ValidationError as exc:
-            raise spec_error(exc, "rules") from exc
+        wanted = rules if isinstance(rules, ComplianceRules) else ComplianceRules.model_validate(rules)
         current = self.rules()
         amounts = _rule_amounts(wanted, self.decimals)  # validated before the first transaction goes out
         supply = self.raw.total_supply()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from eth_typing import ChecksumAddress
-from pydantic import AfterValidator, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 from web3 import Web3
 
 from hktoken.errors import SpecError
@@ -41,10 +41,45 @@ def chain_time(timestamp: int) -> datetime:
 
 
 def spec_error(exc: ValidationError, what: str, *, fix: str | None = None) -> SpecError:
-    """One line for the first problem pydantic found: ``invalid <what>: <field>: <message>``."""
-    first = exc.errors()[0]
+    """One line for the first problem pydantic found: ``invalid <what>: <field>: <message>`` (and how many more)."""
+    problems = exc.errors()
+    first = problems[0]
     where = ".".join(str(part) for part in first["loc"])
-    return SpecError(f"invalid {what}: {where}: {first['msg']}", fix=fix)
+    inner = (first.get("ctx") or {}).get("error")
+    if isinstance(inner, SpecError) and not where:  # a Model's own __init__ already said it in one line
+        return inner
+    message = str(first["msg"]).removeprefix("Value error, ")
+    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+    text = f"invalid {what}: {where}: {message}{more}" if where else f"invalid {what}: {message}{more}"
+    return SpecError(text, fix=fix or (f"correct {where}" if where else "correct the values"))
+
+
+class Model(BaseModel):
+    """A pydantic model whose bad input raises :class:`~hktoken.errors.SpecError` (one line naming the field),
+    not pydantic's multi-line ``ValidationError``: every model hktoken exports is built on it. The
+    ``ValidationError`` with every problem stays available as the error's ``__cause__``."""
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise spec_error(exc, type(self).__name__) from exc
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """Validate ``obj`` (a dict, usually); SpecError naming the first bad field."""
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise spec_error(exc, cls.__name__) from exc
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:
+        """Validate a JSON document; SpecError naming the first bad field."""
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            raise spec_error(exc, cls.__name__) from exc
 
 
 def _validate_address(value: str) -> str:

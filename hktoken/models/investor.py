@@ -6,10 +6,10 @@ import re
 from datetime import datetime
 from enum import IntEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from hktoken.errors import SpecError
-from hktoken.models.common import Address, chain_time
+from hktoken.models.common import Address, Model, chain_time
 
 _HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
 
@@ -49,7 +49,7 @@ def investor_id_text(raw: bytes) -> str:
     return text if text.isprintable() and text and investor_id_bytes(text) == raw else "0x" + raw.hex()
 
 
-class Investor(BaseModel):
+class Investor(Model):
     """An investor to register: validated before anything is sent."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -95,7 +95,7 @@ class Investor(BaseModel):
         return int(self.kyc_expiry.timestamp())
 
 
-class InvestorProfile(BaseModel):
+class InvestorProfile(Model):
     """What the registry holds for a wallet (read back from chain)."""
 
     model_config = ConfigDict(frozen=True)

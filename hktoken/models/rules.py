@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from hktoken.models.common import Model
 from hktoken.models.investor import InvestorClass
 
 Country = int
 
 
-class ComplianceRules(BaseModel):
+class ComplianceRules(Model):
     """Every rule a token enforces on a balance change. ``None`` or empty means the rule is off."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -624,7 +624,8 @@ def test_registry_transaction_reverted_is_a_typed_error(rg: Rg) -> None:
     with unchanged(rg.w.chain, rg.w.admin), reverts("InvestorNotRegistered", id=id32("NOBODY")) as refusal:
         rg.registry.revoke(rg.w.admin, "NOBODY")
     assert type(refusal.value) is TransactionReverted
-    assert str(refusal.value) == f"reverted with InvestorNotRegistered(id=0x{id32('NOBODY').hex()})"
+    assert str(refusal.value) == f"reverted with InvestorNotRegistered(id='NOBODY' (0x{id32('NOBODY').hex()}))"
+    assert refusal.value.arguments == {"id": id32("NOBODY")}
 
 
 @pytest.mark.parametrize(

@@ -401,7 +401,8 @@ def test_import_of_an_unknown_package(tmp_path: Path) -> None:
         compile_project(root=root, artifacts_dir=tmp_path / "out")
     assert str(info.value) == (
         "import '@uniswap/v4-core/src/Pool.sol' names a package hktoken does not provide: "
-        "import OpenZeppelin as @openzeppelin/contracts/..., or vendor the file under contracts/"
+        "import OpenZeppelin as @openzeppelin/contracts/..., hktoken as hktoken/contracts/..., "
+        "or vendor the file under contracts/"
     )
 
 
