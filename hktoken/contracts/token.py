@@ -136,11 +136,6 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
             "COMPLIANCE_ROLE": [to_address(a, what="compliance admin") for a in roles.compliance_admins]
             or [admin.address],
         }
-        if chain.code_at(registry_address) in ("0x", "0x0"):
-            raise SpecError(
-                f"no contract at registry address {registry_address} on chain {chain.chain_id}",
-                fix="deploy an InvestorRegistry first (InvestorRegistry.deploy) and pass it",
-            )
         module = cls._checked_admin_module(chain, admin_module) if admin_module else None
         module = module or cls.deploy_admin_module(chain, admin)
         token = cls.deploy_artifact(

@@ -155,7 +155,7 @@ def test_long_documents_and_batches_forward_through_the_module(rv: Rv) -> None:
 
 def test_deploy_validates_the_registry_and_the_module_before_sending(rv: Rv, accounts: list[LocalAccount]) -> None:
     w = rv.w
-    with nothing_sent(w.chain, w.admin), pytest.raises(SpecError, match="no contract at registry address"):
+    with nothing_sent(w.chain, w.admin), pytest.raises(SpecError, match="no contract code at"):
         RWAToken.deploy(w.chain, w.admin, name="X", symbol="X", decimals=0, registry=accounts[9].address)
     with nothing_sent(w.chain, w.admin), pytest.raises(SpecError, match="is not an RWATokenAdmin module"):
         RWAToken.deploy(
