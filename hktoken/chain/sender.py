@@ -44,7 +44,13 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 from web3.types import BlockData, TxParams, TxReceipt, Wei
 
-from hktoken.errors import ChainError, TransactionReverted, node_unreachable, rpc_error_message
+from hktoken.errors import (
+    ChainError,
+    TransactionReverted,
+    connection_failure,
+    node_unreachable,
+    rpc_error_message,
+)
 
 if TYPE_CHECKING:
     from hktoken.chain.connection import Chain
@@ -156,10 +162,10 @@ class TransactionSender:
             automine = self._chain.rpc("anvil_getAutomine")
             interval = self._chain.rpc("anvil_getIntervalMining") if automine is False else None
         except ChainError as exc:
-            if exc.__cause__ is None:  # the node answered: it has no such method, so trust its pending block
-                self._reports_mining_mode = False
-                return None
-            raise
+            if isinstance(exc.__cause__, requests.RequestException):
+                raise
+            self._reports_mining_mode = False  # the node answered: it has no such method, so trust its pending block
+            return None
         if not isinstance(interval, int) or interval <= 0:
             return None  # automine, or no timer (--no-mining): the pending block is the best guess
         pending = self._chain.w3.eth.get_block("pending")
@@ -304,6 +310,18 @@ class TransactionSender:
 
     def _wait_for_receipt(self, signer: LocalAccount, tx: dict[str, Any], sent: _Sent) -> tuple[TxReceipt, _Sent]:
         """The receipt of ``sent`` (or of its re-signed copy after a nonce gap), checking the pool once a second."""
+        try:
+            return self._poll_for_receipt(signer, tx, sent)
+        except ChainError as exc:
+            if not isinstance(exc.__cause__, requests.RequestException):
+                raise
+            raise ChainError(
+                f"the node at {self._chain.rpc_url} stopped answering while transaction {sent.tx_hash} was pending "
+                f"({connection_failure(exc.__cause__)})",
+                fix=f"once the node answers, look up {sent.tx_hash} before sending again",
+            ) from exc.__cause__
+
+    def _poll_for_receipt(self, signer: LocalAccount, tx: dict[str, Any], sent: _Sent) -> tuple[TxReceipt, _Sent]:
         deadline = time.monotonic() + RECEIPT_TIMEOUT_SECONDS
         next_check = time.monotonic() + POOL_CHECK_SECONDS
         unknown, resynchronised = 0, False

@@ -399,3 +399,31 @@ def test_a_mined_out_of_gas_failure_reports_the_tracers_error(fresh_node: Anvil)
     assert exc.error == "OutOfGas"
     assert str(exc).startswith(f"transaction {exc.tx_hash} failed on chain: out of gas")
     assert str(exc).endswith("(gas limit 30,000, used 30,000)")
+
+
+def test_a_node_that_stops_answering_while_a_transaction_is_pending_names_its_hash(
+    manual_node: Anvil, proxy_for: Any
+) -> None:
+    proxy: RpcProxy = proxy_for(manual_node.url)
+    sent: list[str] = []
+
+    def record(request: Request, forward: Forward) -> dict[str, Any]:
+        answer = forward(request)
+        sent.append(answer["result"])
+        return answer
+
+    def hang(request: Request, forward: Forward) -> dict[str, Any]:
+        proxy.hold(5.0)
+        return forward(request)
+
+    proxy.hooks["eth_sendRawTransaction"] = record
+    proxy.hooks["eth_getTransactionReceipt"] = hang
+    chain = connect(proxy.url, timeout=0.5)
+    with pytest.raises(ChainError) as info:
+        chain.sender.send(manual_node.accounts[1], manual_node.accounts[2].address, HexStr("0x"), value=5)
+    (tx_hash,) = sent
+    assert str(info.value) == (
+        f"the node at {proxy.url} stopped answering while transaction {tx_hash} was pending (readtimeout): once the "
+        f"node answers, look up {tx_hash} before sending again"
+    )
+    assert proxy.calls.count("eth_sendRawTransaction") == 1
