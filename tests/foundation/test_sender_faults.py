@@ -138,6 +138,20 @@ def test_a_transaction_the_node_pooled_and_then_reported_as_known_is_waited_for_
     assert probe.probe.functions.counter().call() == 1
 
 
+def test_a_refusal_that_merely_mentions_a_nonce_is_not_retried(probe: ProbeEnv, proxy_for: Any) -> None:
+    proxy: RpcProxy = proxy_for(probe.node.url)
+    proxy.hooks["eth_sendRawTransaction"] = lambda request, _: rpc_error(request, "rejected: permit nonce mismatch")
+    chain = connect(proxy.url, artifacts=probe.store)
+    signer = probe.accounts[5]
+    with nothing_sent(probe.chain, signer), pytest.raises(ChainError) as info:
+        chain.sender.send(signer, probe.accounts[9].address, HexStr("0x"), value=5)
+    assert str(info.value) == (
+        "the node refused the transaction (rejected: permit nonce mismatch): nothing was sent; correct what the "
+        "node names, then send again"
+    )
+    assert proxy.calls.count("eth_sendRawTransaction") == 1
+
+
 # --- RPC timeouts and refused connections ---------------------------------------------------------------------
 
 
