@@ -130,9 +130,8 @@ class TransactionSender:
         try:
             # Against the pending block: the one the transaction will land in (its number and timestamp),
             # so rules that turn on a time or block boundary (KYC expiry, lock-up) are judged as mined.
-            landing = self._interval_landing_timestamp()
-            if landing is not None:
-                return self._estimate_at(tx, landing)
+            if self._reports_mining_mode:
+                return self._estimate_on_anvil(tx)
             return int(self._chain.w3.eth.estimate_gas(tx, "pending"))
         except ContractLogicError as exc:
             raise self._chain.decoder.from_exception(exc) from None
@@ -152,42 +151,52 @@ class TransactionSender:
         except requests.RequestException as exc:
             raise node_unreachable(self._chain.rpc_url, exc) from exc
 
+    def _estimate_on_anvil(self, tx: TxParams) -> int:
+        """Estimate against the pending block, asking in the same round trip whether the node mines on a timer.
+
+        On a node that mines on a timer, anvil's pending block repeats the latest block's timestamp, while the
+        transaction lands in the next block, one interval later: then the estimate is made again with that timestamp
+        as a block override. A node without ``anvil_getAutomine`` is trusted with its pending block from then on."""
+        params = _rpc_transaction(tx)
+        batch = getattr(self._chain.w3.provider, "make_batch_request", None)
+        answers = batch([("anvil_getAutomine", []), ("eth_estimateGas", [params, "pending"])]) if batch else None
+        if not isinstance(answers, list) or len(answers) != 2:
+            self._reports_mining_mode = False
+            return int(self._chain.w3.eth.estimate_gas(tx, "pending"))
+        mode, estimate = answers
+        if "result" not in mode:
+            self._reports_mining_mode = False  # not anvil: trust the node's pending block
+        elif mode["result"] is False:
+            landing = self._interval_landing_timestamp()
+            if landing is not None:
+                return self._estimate_answer(
+                    self._chain.w3.provider.make_request(
+                        "eth_estimateGas",  # type: ignore[arg-type]
+                        [params, "pending", None, {"time": hex(landing)}],
+                    )
+                )
+        return self._estimate_answer(estimate)
+
     def _interval_landing_timestamp(self) -> int | None:
-        """On a node that mines on a timer, the timestamp of the block the transaction will land in; else None (the
-        node's pending block is right). anvil's pending block there repeats the latest block's timestamp, while the
-        transaction lands in the next block, one interval later."""
-        if not self._reports_mining_mode:
-            return None
-        try:
-            automine = self._chain.rpc("anvil_getAutomine")
-            interval = self._chain.rpc("anvil_getIntervalMining") if automine is False else None
-        except ChainError as exc:
-            if isinstance(exc.__cause__, requests.RequestException):
-                raise
-            self._reports_mining_mode = False  # the node answered: it has no such method, so trust its pending block
-            return None
+        """On an anvil that does not automine, the timestamp of the block the transaction will land in: the latest
+        block's plus the mining interval; None without a timer (``--no-mining``: the pending block is the best
+        guess)."""
+        interval = self._chain.rpc("anvil_getIntervalMining")
         if not isinstance(interval, int) or interval <= 0:
-            return None  # automine, or no timer (--no-mining): the pending block is the best guess
+            return None
         pending = self._chain.w3.eth.get_block("pending")
         latest = self._chain.w3.eth.get_block("latest")
         return max(int(pending["timestamp"]), int(latest["timestamp"]) + interval)
 
-    def _estimate_at(self, tx: TxParams, timestamp: int) -> int:
-        """eth_estimateGas against the pending block with its timestamp overridden (anvil supports block overrides)."""
-        params: dict[str, Any] = {"from": tx["from"], "data": tx["data"], "value": hex(int(tx.get("value", 0)))}
-        if "to" in tx:
-            params["to"] = tx["to"]
-        response = self._chain.w3.provider.make_request(
-            "eth_estimateGas",  # type: ignore[arg-type]
-            [params, "pending", None, {"time": hex(timestamp)}],
-        )
+    def _estimate_answer(self, response: Any) -> int:
+        """The gas of an eth_estimateGas answer; a revert raises the decoded error, any other error Web3RPCError."""
         error = response.get("error")
         if isinstance(error, dict):
             message = str(error.get("message", error))
             data = error.get("data")
             if isinstance(data, dict):
                 data = data.get("data")
-            if error.get("code") == 3 or "revert" in message.lower():
+            if error.get("code") == 3 or message.lower().startswith("execution reverted"):
                 raise self._chain.decoder.decode(data if isinstance(data, str) else None)
             raise Web3RPCError(str(error), rpc_response=response)
         return int(str(response["result"]), 16)
@@ -462,6 +471,14 @@ class TransactionSender:
             tx_hash=tx_hash,
             message=f"transaction {tx_hash} reverted on chain (out of gas, or without a reason)",
         )
+
+
+def _rpc_transaction(tx: TxParams) -> dict[str, Any]:
+    """A call object as JSON-RPC takes it (quantities in hex)."""
+    params: dict[str, Any] = {"from": tx["from"], "data": tx["data"], "value": hex(int(tx.get("value", 0)))}
+    if "to" in tx:
+        params["to"] = tx["to"]
+    return params
 
 
 def _error_data(exc: Web3RPCError) -> str | None:
