@@ -103,7 +103,8 @@ class TransactionSender:
         self._reports_mining_mode = True  # until the node says it does not know anvil_getAutomine
 
     def reset_nonces(self) -> None:
-        """Forget tracked nonces (after a revert to a snapshot rewound them on chain)."""
+        """Forget tracked nonces, so the next transaction of each account uses the node's count. Call it after
+        reverting a snapshot with another tool (``Chain.revert`` calls it); see docs/sender.md."""
         self._nonces.clear()
 
     def _next_nonce(self, address: ChecksumAddress) -> int:
