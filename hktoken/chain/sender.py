@@ -372,8 +372,10 @@ class TransactionSender:
         if mined_count > sent.nonce:  # the nonce was used: by ours (a receipt now), or by another transaction
             if self._receipt(sent.tx_hash) is not None:
                 return 0
-            self._nonces.pop(address, None)
             other = self._find_nonce_user(address, sent)
+            if other == sent.tx_hash:
+                return 0  # ours was mined; the node's receipts lag behind its blocks
+            self._nonces.pop(address, None)
             raise ChainError(
                 f"transaction {sent.tx_hash} will never be mined: its nonce {sent.nonce} was used by transaction "
                 f"{other} (signed with the same key by another tool)",

@@ -279,6 +279,26 @@ def test_a_transaction_replaced_by_another_tool_names_both_hashes(manual_node: A
     assert count(chain, signer.address) == 1  # the other tool's transaction only
 
 
+def test_a_mined_transaction_whose_receipt_lags_is_not_mistaken_for_a_replaced_one(
+    fresh_node: Anvil, proxy_for: Any
+) -> None:
+    proxy: RpcProxy = proxy_for(fresh_node.url)
+    first_asked: list[float] = []
+
+    def lagging_receipt(request: Request, forward: Forward) -> dict[str, Any]:
+        first_asked.append(time.monotonic())
+        if time.monotonic() - first_asked[0] < 2.5:  # mined at once, but the receipt index is behind
+            return {"jsonrpc": "2.0", "id": request.get("id"), "result": None}
+        return forward(request)
+
+    proxy.hooks["eth_getTransactionReceipt"] = lagging_receipt
+    chain = connect(proxy.url)
+    signer = fresh_node.accounts[1]
+    receipt = chain.sender.send(signer, fresh_node.accounts[2].address, HexStr("0x"), value=5)
+    assert receipt["status"] == 1 and time.monotonic() - first_asked[0] >= 2.5
+    assert proxy.calls.count("eth_sendRawTransaction") == 1 and count(chain, signer.address) == 1
+
+
 def _outside_snapshot(node: Anvil) -> str:
     """evm_snapshot as another tool takes it: straight to the node, not through Chain."""
     return str(node.chain.rpc("evm_snapshot")) if node.chain is not None else ""
