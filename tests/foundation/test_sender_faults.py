@@ -420,6 +420,19 @@ def test_the_margin_covers_a_zero_slot_written_non_zero_after_the_simulation(fre
     assert receipt["gasUsed"] - estimate == 22_100 - 2_301
 
 
+def test_the_margin_is_20_percent_but_at_least_20000_gas_within_the_block(fresh_node: Anvil) -> None:
+    chain = fresh_node.chain
+    assert chain is not None
+    block = chain.w3.eth.get_block("latest")
+    assert block["gasLimit"] == 30_000_000
+    assert [chain.sender.gas_limit(e, block) for e in (21_000, 99_999, 100_000, 100_001, 1_000_000)] == [
+        41_000, 119_999, 120_000, 120_001, 1_200_000,
+    ]  # fmt: skip
+    assert (
+        chain.sender.gas_limit(29_990_000, block) == 30_000_000
+    )  # the floor, like the 20%, stops at the block's limit
+
+
 def test_a_mined_out_of_gas_failure_reports_the_tracers_error(fresh_node: Anvil) -> None:
     chain = fresh_node.chain
     assert chain is not None
