@@ -12,6 +12,7 @@ from web3 import Web3
 from web3.exceptions import Web3Exception, Web3RPCError
 
 from hktoken.artifacts import BUILD_INFO, ArtifactStore
+from hktoken.chain.provider import NodeProvider
 from hktoken.chain.revert import RevertDecoder
 from hktoken.chain.sender import TransactionSender
 from hktoken.errors import ChainError, SpecError, connection_failure, node_unreachable, rpc_error_message
@@ -79,7 +80,7 @@ class Chain:
         self.rpc("evm_setNextBlockTimestamp", [timestamp])
 
     def timestamp(self) -> int:
-        """The timestamp of the latest block."""
+        """The timestamp of the latest block (a node that stopped answering raises ChainError, as every call does)."""
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
     def set_balance(self, address: ChecksumAddress, wei: int) -> None:
@@ -106,19 +107,20 @@ def connect(
 ) -> Chain:
     """Connect to any EVM JSON-RPC node; fail with one clear line if it is unreachable or not the chain expected."""
     _validate_url(rpc_url)
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None))
+    w3 = Web3(NodeProvider(rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None))
     try:
         chain_id = int(w3.eth.chain_id)
-    except requests.HTTPError as exc:  # something answered over HTTP, but not as a JSON-RPC node
-        status = exc.response.status_code if exc.response is not None else "an error"
+    except ChainError as exc:  # the provider's mapping of a transport failure
+        cause = exc.__cause__ if isinstance(exc.__cause__, requests.RequestException) else exc
+        if isinstance(cause, requests.HTTPError):  # something answered over HTTP, but not as a JSON-RPC node
+            status = cause.response.status_code if cause.response is not None else "an error"
+            raise ChainError(
+                f"{rpc_url} answered (HTTP {status}) but is not a JSON-RPC node",
+                fix="check the URL: use the node's JSON-RPC endpoint, e.g. http://127.0.0.1:8545",
+            ) from cause
         raise ChainError(
-            f"{rpc_url} answered (HTTP {status}) but is not a JSON-RPC node",
-            fix="check the URL: use the node's JSON-RPC endpoint, e.g. http://127.0.0.1:8545",
-        ) from exc
-    except requests.RequestException as exc:
-        raise ChainError(
-            f"cannot reach the JSON-RPC node at {rpc_url} ({connection_failure(exc)})", fix=_CONNECT_FIX
-        ) from exc
+            f"cannot reach the JSON-RPC node at {rpc_url} ({connection_failure(cause)})", fix=_CONNECT_FIX
+        ) from cause
     except Web3RPCError as exc:
         raise ChainError(
             f"{rpc_url} did not answer like an EVM JSON-RPC node ({rpc_error_message(exc)})", fix=_CONNECT_FIX

@@ -4,33 +4,64 @@ It signs locally, tracks nonces itself (re-reading them after a snapshot revert 
 prices EIP-1559 fees from the latest block, simulates before sending so that a revert costs nothing
 and raises the decoded custom error, and waits for the receipt.
 
-Gas limit: the estimate plus a 20% margin, capped at what one transaction may use on the node: the latest
-block's gas limit and, on nodes that enforce EIP-7825 (Osaka), 2**24 per transaction. No JSON-RPC method
-reports that cap (estimates and calls ignore it), so the sender learns it the only safe way: a node that
-enforces it refuses a larger transaction at submission, before it is pooled (nothing is sent, no nonce is
-used); the sender then remembers the cap for this chain and resends within it. A transaction whose bare
-estimate exceeds the cap raises ChainError with how many transactions to split it into.
+Gas limit: the estimate plus a margin of 20%, and at least 20,000 gas (one storage slot that was zero when
+simulated may be non-zero by the time the transaction is mined: 22,100 gas instead of 2,200), capped at what one
+transaction may use on the node: the latest block's gas limit and, on nodes that enforce EIP-7825 (Osaka), 2**24
+per transaction. No JSON-RPC method reports that cap (estimates and calls ignore it), so the sender learns it the
+only safe way: a node that enforces it refuses a larger transaction at submission, before it is pooled (nothing is
+sent, no nonce is used); the sender then remembers the cap for this chain and resends within it. A transaction
+whose bare estimate exceeds the cap raises ChainError with how many transactions to split it into.
+
+Submission: the hash is computed from the signed bytes before sending. When the node answers the submission with
+an error, the sender first asks whether the node knows that hash (Hardhat's node mines a failing transaction and
+then reports the revert as an error): a mined failure raises the decoded revert with its hash, a pooled one is
+waited for, and nothing is ever sent a second time for it. Only a "nonce too low"/"already known" refusal of a
+transaction the node does not know is retried, once, with the node's nonce.
+
+Waiting: while the receipt has not come, the sender checks the node's pool about once a second. A transaction held
+for a nonce gap (the chain was reverted outside hktoken, so the tracked nonce is ahead of the chain's) is removed
+from the dev node's pool and the same transaction is re-signed with the chain's nonce; one that vanished from the
+pool, or whose nonce another transaction used, raises ChainError at once instead of waiting for the timeout.
+
+Simulation: against the pending block, at the timestamp the transaction will land at. On a node that mines on a
+timer, anvil's pending block repeats the latest block's timestamp, so the sender simulates at the latest timestamp
+plus the mining interval (a block override) instead. See docs/sender.md.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import requests
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress, HexStr
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 from web3.types import BlockData, TxParams, TxReceipt, Wei
 
-from hktoken.errors import ChainError, TransactionReverted, node_unreachable, rpc_error_message
+from hktoken.errors import (
+    ChainError,
+    TransactionReverted,
+    connection_failure,
+    node_unreachable,
+    rpc_error_message,
+)
 
 if TYPE_CHECKING:
     from hktoken.chain.connection import Chain
 
 GAS_MARGIN_PERCENT = 20
+GAS_MARGIN_MIN = 20_000  # a zero slot written non-zero after the simulation: 22,100 gas instead of 2,200
 RECEIPT_TIMEOUT_SECONDS = 120.0
+POOL_CHECK_SECONDS = 1.0
+"""How often, while waiting for a receipt, the sender asks the node what became of the transaction."""
+RECEIPT_POLL_SECONDS = 0.05
+_DROPPED_AFTER_CHECKS = 2  # unknown to the node on this many checks in a row: it was dropped
 EIP7825_TX_GAS_CAP = 2**24  # 16,777,216
 # How nodes word the EIP-7825 refusal: anvil/revm ("tx.gas_limit > env.cfg.tx_gas_limit_cap"), geth
 # ("transaction gas limit too high (cap: ..., tx: ...)"), Nethermind (TxGasLimitCapExceeded), Besu.
@@ -38,6 +69,23 @@ _TX_GAS_CAP_REFUSAL = re.compile(
     r"gas_limit_cap|gaslimitcap|gas limit cap|gas limit too high|transaction gas limit", re.I
 )
 _ALLOWANCE = re.compile(r"allowance\D{0,3}(\d+)", re.I)
+# The node already has a transaction with this nonce (mined, or pooled): geth, anvil, Nethermind, Besu, Hardhat.
+_NONCE_TAKEN = re.compile(
+    r"nonce too low|nonce has already been used|already known|known transaction|alreadyknown|"
+    r"replacement transaction underpriced|nonce.{0,20}(is )?(too low|lower than)",
+    re.I,
+)
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A transaction the node holds (pooled or mined), as signed."""
+
+    tx_hash: HexStr
+    nonce: int
+    from_block: int  # the latest block when it was sent: a replacement is looked for from here
+    revert_data: str | None = None  # the revert data of the node's error, when it mined and then answered with one
 
 
 class _GasCapRefused(Exception):
@@ -52,9 +100,11 @@ class TransactionSender:
         self._nonces: dict[str, int] = {}
         self.tx_gas_cap: int | None = None
         """The node's per-transaction gas cap (EIP-7825), once it has refused a larger transaction."""
+        self._reports_mining_mode = True  # until the node says it does not know anvil_getAutomine
 
     def reset_nonces(self) -> None:
-        """Forget tracked nonces (after a revert to a snapshot rewound them on chain)."""
+        """Forget tracked nonces, so the next transaction of each account uses the node's count. Call it after
+        reverting a snapshot with another tool (``Chain.revert`` calls it); see docs/sender.md."""
         self._nonces.clear()
 
     def _next_nonce(self, address: ChecksumAddress) -> int:
@@ -81,6 +131,8 @@ class TransactionSender:
         try:
             # Against the pending block: the one the transaction will land in (its number and timestamp),
             # so rules that turn on a time or block boundary (KYC expiry, lock-up) are judged as mined.
+            if self._reports_mining_mode:
+                return self._estimate_on_anvil(tx)
             return int(self._chain.w3.eth.estimate_gas(tx, "pending"))
         except ContractLogicError as exc:
             raise self._chain.decoder.from_exception(exc) from None
@@ -99,6 +151,56 @@ class TransactionSender:
             ) from exc
         except requests.RequestException as exc:
             raise node_unreachable(self._chain.rpc_url, exc) from exc
+
+    def _estimate_on_anvil(self, tx: TxParams) -> int:
+        """Estimate against the pending block, asking in the same round trip whether the node mines on a timer.
+
+        On a node that mines on a timer, anvil's pending block repeats the latest block's timestamp, while the
+        transaction lands in the next block, one interval later: then the estimate is made again with that timestamp
+        as a block override. A node without ``anvil_getAutomine`` is trusted with its pending block from then on."""
+        params = _rpc_transaction(tx)
+        batch = getattr(self._chain.w3.provider, "make_batch_request", None)
+        answers = batch([("anvil_getAutomine", []), ("eth_estimateGas", [params, "pending"])]) if batch else None
+        if not isinstance(answers, list) or len(answers) != 2:
+            self._reports_mining_mode = False
+            return int(self._chain.w3.eth.estimate_gas(tx, "pending"))
+        mode, estimate = answers
+        if "result" not in mode:
+            self._reports_mining_mode = False  # not anvil: trust the node's pending block
+        elif mode["result"] is False:
+            landing = self._interval_landing_timestamp()
+            if landing is not None:
+                return self._estimate_answer(
+                    self._chain.w3.provider.make_request(
+                        "eth_estimateGas",  # type: ignore[arg-type]
+                        [params, "pending", None, {"time": hex(landing)}],
+                    )
+                )
+        return self._estimate_answer(estimate)
+
+    def _interval_landing_timestamp(self) -> int | None:
+        """On an anvil that does not automine, the timestamp of the block the transaction will land in: the latest
+        block's plus the mining interval; None without a timer (``--no-mining``: the pending block is the best
+        guess)."""
+        interval = self._chain.rpc("anvil_getIntervalMining")
+        if not isinstance(interval, int) or interval <= 0:
+            return None
+        pending = self._chain.w3.eth.get_block("pending")
+        latest = self._chain.w3.eth.get_block("latest")
+        return max(int(pending["timestamp"]), int(latest["timestamp"]) + interval)
+
+    def _estimate_answer(self, response: Any) -> int:
+        """The gas of an eth_estimateGas answer; a revert raises the decoded error, any other error Web3RPCError."""
+        error = response.get("error")
+        if isinstance(error, dict):
+            message = str(error.get("message", error))
+            data = error.get("data")
+            if isinstance(data, dict):
+                data = data.get("data")
+            if error.get("code") == 3 or message.lower().startswith("execution reverted"):
+                raise self._chain.decoder.decode(data if isinstance(data, str) else None)
+            raise Web3RPCError(str(error), rpc_response=response)
+        return int(str(response["result"]), 16)
 
     def send(
         self,
@@ -127,7 +229,7 @@ class TransactionSender:
         if to is not None:
             tx["to"] = to
         try:
-            tx_hash = self._send_signed(signer, tx)
+            sent = self._submit(signer, tx, int(latest["number"]))
         except _GasCapRefused as refused:
             self.tx_gas_cap = EIP7825_TX_GAS_CAP
             if estimate is None:
@@ -137,20 +239,10 @@ class TransactionSender:
                     fix=f"pass gas of at most {EIP7825_TX_GAS_CAP:,}, or none to let hktoken estimate it",
                 ) from refused.__cause__
             tx["gas"] = self.gas_limit(estimate, latest)
-            tx_hash = self._send_signed(signer, tx)
-        try:
-            receipt = self._chain.w3.eth.wait_for_transaction_receipt(
-                tx_hash, timeout=RECEIPT_TIMEOUT_SECONDS, poll_latency=0.05
-            )
-        except requests.RequestException as exc:
-            raise node_unreachable(self._chain.rpc_url, exc) from exc
-        except TimeExhausted as exc:
-            raise ChainError(
-                f"transaction {tx_hash} was not mined within {RECEIPT_TIMEOUT_SECONDS:.0f}s",
-                fix="check that the node is mining, then look the hash up again",
-            ) from exc
+            sent = self._submit(signer, tx, int(latest["number"]))
+        receipt, sent = self._wait_for_receipt(signer, tx, sent)
         if receipt["status"] != 1:
-            raise self._replay_failure(tx, receipt, tx_hash)
+            raise self._replay_failure(tx, receipt, sent)
         return receipt
 
     def _latest_block(self) -> BlockData:
@@ -173,30 +265,186 @@ class TransactionSender:
                 f"({what})",
                 fix=f"split the batch into at least {parts} transactions (at most 1/{parts} of the items each)",
             )
-        return min(estimate * (100 + GAS_MARGIN_PERCENT) // 100, cap)
+        return min(estimate + max(estimate * GAS_MARGIN_PERCENT // 100, GAS_MARGIN_MIN), cap)
 
-    def _send_signed(self, signer: LocalAccount, tx: dict[str, Any]) -> HexStr:
+    def _submit(self, signer: LocalAccount, tx: dict[str, Any], from_block: int) -> _Sent:
+        """Sign with the next nonce and send; returns once the node holds the transaction (pooled or mined)."""
         w3 = self._chain.w3
         for attempt in range(2):
-            tx["nonce"] = self._next_nonce(signer.address)
-            raw = signer.sign_transaction(tx).raw_transaction
+            nonce = self._next_nonce(signer.address)
+            tx["nonce"] = nonce
+            signed = signer.sign_transaction(tx)
+            tx_hash = HexStr(signed.hash.to_0x_hex())
             try:
-                return HexStr(w3.to_hex(w3.eth.send_raw_transaction(raw)))
+                w3.eth.send_raw_transaction(signed.raw_transaction)
+                return _Sent(tx_hash, nonce, from_block)
             except Web3RPCError as exc:
                 self._nonces.pop(signer.address, None)  # whatever happened, re-read the nonce next time
-                if attempt == 0 and "nonce" in str(exc).lower():
-                    continue  # someone else used it: retry once with the node's count
-                if tx["gas"] > EIP7825_TX_GAS_CAP and _TX_GAS_CAP_REFUSAL.search(rpc_error_message(exc)):
+                message = rpc_error_message(exc)
+                if self._holds(tx_hash):  # e.g. Hardhat: mined (and failed), then reported as an error
+                    return _Sent(tx_hash, nonce, from_block, _error_data(exc))
+                if attempt == 0 and _NONCE_TAKEN.search(message):
+                    continue  # another transaction has the nonce, not ours: retry once with the node's count
+                if tx["gas"] > EIP7825_TX_GAS_CAP and _TX_GAS_CAP_REFUSAL.search(message):
                     raise _GasCapRefused() from exc
-                raise ChainError(f"the node refused the transaction ({rpc_error_message(exc)})") from exc
-            except requests.RequestException as exc:
+                raise ChainError(
+                    f"the node refused the transaction ({message})",
+                    fix="nothing was sent; correct what the node names, then send again",
+                ) from exc
+            except ChainError as exc:  # the node did not answer: it may still have received the transaction
                 self._nonces.pop(signer.address, None)
-                raise node_unreachable(self._chain.rpc_url, exc) from exc
+                try:
+                    held = self._holds(tx_hash)
+                except ChainError:
+                    raise ChainError(
+                        f"the node at {self._chain.rpc_url} stopped answering while transaction {tx_hash} was being "
+                        "sent, so it may or may not have been received",
+                        fix=f"once the node answers, look up {tx_hash} before sending again",
+                    ) from exc
+                if held:
+                    return _Sent(tx_hash, nonce, from_block)
+                raise  # the node never received it: nothing was sent
         raise ChainError("the node refused the transaction twice for its nonce")  # pragma: no cover
 
-    def _replay_failure(self, tx: dict[str, Any], receipt: TxReceipt, tx_hash: HexStr) -> TransactionReverted:
+    def _holds(self, tx_hash: HexStr) -> bool:
+        """Whether the node knows ``tx_hash``, mined or pooled."""
+        return self._chain.rpc("eth_getTransactionByHash", [tx_hash]) is not None
+
+    def _receipt(self, tx_hash: HexStr) -> TxReceipt | None:
+        try:
+            return self._chain.w3.eth.get_transaction_receipt(tx_hash)
+        except TransactionNotFound:
+            return None
+        except requests.RequestException as exc:  # a Chain built on a plain HTTPProvider
+            raise node_unreachable(self._chain.rpc_url, exc) from exc
+
+    def _wait_for_receipt(self, signer: LocalAccount, tx: dict[str, Any], sent: _Sent) -> tuple[TxReceipt, _Sent]:
+        """The receipt of ``sent`` (or of its re-signed copy after a nonce gap), checking the pool once a second."""
+        try:
+            return self._poll_for_receipt(signer, tx, sent)
+        except ChainError as exc:
+            if not isinstance(exc.__cause__, requests.RequestException):
+                raise
+            raise ChainError(
+                f"the node at {self._chain.rpc_url} stopped answering while transaction {sent.tx_hash} was pending "
+                f"({connection_failure(exc.__cause__)})",
+                fix=f"once the node answers, look up {sent.tx_hash} before sending again",
+            ) from exc.__cause__
+
+    def _poll_for_receipt(self, signer: LocalAccount, tx: dict[str, Any], sent: _Sent) -> tuple[TxReceipt, _Sent]:
+        deadline = time.monotonic() + RECEIPT_TIMEOUT_SECONDS
+        next_check = time.monotonic() + POOL_CHECK_SECONDS
+        unknown, resynchronised = 0, False
+        while True:
+            receipt = self._receipt(sent.tx_hash)
+            if receipt is not None:
+                return receipt, sent
+            now = time.monotonic()
+            if now >= deadline:
+                raise ChainError(
+                    f"transaction {sent.tx_hash} was not mined within {RECEIPT_TIMEOUT_SECONDS:.0f}s",
+                    fix="check that the node is mining, then look the hash up again",
+                )
+            if now >= next_check:
+                next_check = now + POOL_CHECK_SECONDS
+                unknown = self._check_pool(signer.address, sent, unknown)
+                if unknown < 0:  # held for a nonce gap
+                    if resynchronised or not self._remove_from_pool(signer.address, sent):
+                        raise self._nonce_gap_error(signer.address, sent)
+                    resynchronised, unknown, gapped = True, 0, sent
+                    sent = self._submit(signer, tx, sent.from_block)
+                    _log.warning(
+                        "transaction %s had nonce %d, ahead of the chain (reverted outside hktoken?): removed it from "
+                        "the pool and sent it again as %s with nonce %d",
+                        gapped.tx_hash,
+                        gapped.nonce,
+                        sent.tx_hash,
+                        sent.nonce,
+                    )
+                    continue
+            time.sleep(RECEIPT_POLL_SECONDS)
+
+    def _check_pool(self, address: ChecksumAddress, sent: _Sent, unknown: int) -> int:
+        """What became of a transaction that has no receipt yet. Returns how many checks in a row the node did not
+        know it, or -1 when the node holds it for a nonce gap; raises ChainError when it can never be mined."""
+        w3 = self._chain.w3
+        mined_count = w3.eth.get_transaction_count(address, "latest")
+        if mined_count > sent.nonce:  # the nonce was used: by ours (a receipt now), or by another transaction
+            if self._receipt(sent.tx_hash) is not None:
+                return 0
+            other = self._find_nonce_user(address, sent)
+            if other == sent.tx_hash:
+                return 0  # ours was mined; the node's receipts lag behind its blocks
+            self._nonces.pop(address, None)
+            raise ChainError(
+                f"transaction {sent.tx_hash} will never be mined: its nonce {sent.nonce} was used by transaction "
+                f"{other} (signed with the same key by another tool)",
+                fix=f"check what {other} did before sending again (hktoken re-reads the nonce)",
+            )
+        if not self._holds(sent.tx_hash):
+            if self._receipt(sent.tx_hash) is not None:
+                return 0
+            if unknown + 1 >= _DROPPED_AFTER_CHECKS:
+                self._nonces.pop(address, None)
+                raise ChainError(
+                    f"transaction {sent.tx_hash} (nonce {sent.nonce}) was dropped from the node's pool before it was "
+                    "mined: nothing was spent",
+                    fix="send it again (hktoken re-reads the nonce)",
+                )
+            return unknown + 1
+        if w3.eth.get_transaction_count(address, "pending") < sent.nonce:
+            return -1  # nonces between the chain's and ours are missing: the node holds it back
+        return 0
+
+    def _find_nonce_user(self, address: ChecksumAddress, sent: _Sent) -> str:
+        """The hash of the mined transaction from ``address`` with ``sent``'s nonce (looked for since it was sent)."""
+        w3 = self._chain.w3
+        latest = w3.eth.block_number
+        for number in range(latest, max(sent.from_block, latest - 256) - 1, -1):
+            for item in w3.eth.get_block(number, full_transactions=True)["transactions"]:
+                if isinstance(item, Mapping) and item["from"] == address and item["nonce"] == sent.nonce:
+                    return HexStr(item["hash"].to_0x_hex())
+        return "(not found in the blocks since)"
+
+    def _remove_from_pool(self, address: ChecksumAddress, sent: _Sent) -> bool:
+        """Remove a transaction held for a nonce gap from a dev node's pool; True once the node no longer knows it
+        (then it exists nowhere, so sending the same intent again cannot send it twice)."""
+        try:
+            self._chain.rpc("anvil_dropTransaction", [sent.tx_hash])
+            if self._holds(sent.tx_hash):  # anvil drops only ready transactions, not ones queued behind a gap
+                pool = self._chain.rpc("txpool_content")
+                mine = [
+                    tx.get("hash")
+                    for part in ("pending", "queued")
+                    for holder, txs in (pool.get(part) or {}).items()
+                    if holder.lower() == address.lower()
+                    for tx in txs.values()
+                ]
+                if mine != [sent.tx_hash]:
+                    return False  # other transactions of this account are pooled too: leave them alone
+                self._chain.rpc("anvil_removePoolTransactions", [address])
+        except ChainError:
+            return False  # not anvil: no way to take it back
+        if self._holds(sent.tx_hash) or self._receipt(sent.tx_hash) is not None:
+            return False
+        self._nonces.pop(address, None)
+        return True
+
+    def _nonce_gap_error(self, address: ChecksumAddress, sent: _Sent) -> ChainError:
+        self._nonces.pop(address, None)
+        chain_nonce = self._chain.w3.eth.get_transaction_count(address, "pending")
+        return ChainError(
+            f"transaction {sent.tx_hash} has nonce {sent.nonce} but the chain's next nonce for {address} is "
+            f"{chain_nonce}: the node holds it back for the gap (was the chain reverted outside hktoken?)",
+            fix="after reverting a snapshot with another tool, call chain.sender.reset_nonces() (or revert with "
+            "Chain.revert, which does it); drop the held transaction from the node's pool",
+        )
+
+    def _replay_failure(self, tx: dict[str, Any], receipt: TxReceipt, sent: _Sent) -> TransactionReverted:
         """A mined transaction failed after a passing simulation (the block changed something: time,
-        an earlier transaction). Ask the node's tracer for the exact revert data; else replay it."""
+        an earlier transaction). Ask the node's tracer for the exact revert data or its own error; else use the
+        revert data the node's send error carried; else replay it."""
+        tx_hash = sent.tx_hash
         try:
             trace = self._chain.rpc("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
         except ChainError:
@@ -204,6 +452,17 @@ class TransactionSender:
         output = trace.get("output") if isinstance(trace, dict) else None
         if isinstance(output, str) and len(output) >= 10:
             return self._chain.decoder.decode(output, tx_hash=tx_hash)
+        if sent.revert_data is not None and len(sent.revert_data) >= 10:
+            return self._chain.decoder.decode(sent.revert_data, tx_hash=tx_hash)
+        failure = trace.get("error") if isinstance(trace, dict) else None
+        if isinstance(failure, str) and failure and "revert" not in failure.lower():
+            return TransactionReverted(
+                "OutOfGas" if "out of gas" in failure.lower() else "Failed",
+                {},
+                tx_hash=tx_hash,
+                message=f"transaction {tx_hash} failed on chain: {failure} (gas limit {int(tx['gas']):,}, used "
+                f"{int(receipt['gasUsed']):,})",
+            )
         call: TxParams = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value")}  # type: ignore[assignment]
         try:
             self._chain.w3.eth.call(call, receipt["blockNumber"] - 1)
@@ -215,3 +474,21 @@ class TransactionSender:
             tx_hash=tx_hash,
             message=f"transaction {tx_hash} reverted on chain (out of gas, or without a reason)",
         )
+
+
+def _rpc_transaction(tx: TxParams) -> dict[str, Any]:
+    """A call object as JSON-RPC takes it (quantities in hex)."""
+    params: dict[str, Any] = {"from": tx["from"], "data": tx["data"], "value": hex(int(tx.get("value", 0)))}
+    if "to" in tx:
+        params["to"] = tx["to"]
+    return params
+
+
+def _error_data(exc: Web3RPCError) -> str | None:
+    """The revert data a node put in its error answer, if any."""
+    response = exc.rpc_response or {}
+    error = response.get("error") if isinstance(response, dict) else None
+    data = error.get("data") if isinstance(error, dict) else None
+    if isinstance(data, dict):
+        data = data.get("data")
+    return data if isinstance(data, str) and data.startswith("0x") else None
