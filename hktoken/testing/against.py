@@ -24,10 +24,12 @@ NODES = ("anvil", "hardhat")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m hktoken.testing.against", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hktoken.testing.against",
+        description="Run pytest (arguments after --) against a node started for the run.",
+    )
     parser.add_argument("node", choices=NODES, help="which node to start")
     parser.add_argument("--block-time", type=float, default=None, help="mine on a timer (seconds) instead of per tx")
-    parser.add_argument("pytest_args", nargs="*", help="arguments for pytest (after --)")
     return parser
 
 
@@ -58,9 +60,11 @@ def run(kind: str, pytest_args: Sequence[str], *, block_time: float | None = Non
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    ours, pytest_args = (words[: words.index("--")], words[words.index("--") + 1 :]) if "--" in words else (words, [])
+    args = _parser().parse_args(ours)
     try:
-        return run(args.node, args.pytest_args, block_time=args.block_time)
+        return run(args.node, pytest_args, block_time=args.block_time)
     except HKTokenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
