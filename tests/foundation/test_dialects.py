@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +18,9 @@ from hktoken.chain import Anvil, Chain
 from hktoken.chain.dialects import ANVIL, HARDHAT, dialect_for
 from hktoken.chain.hardhat import HardhatNode
 from hktoken.errors import ChainError
+from hktoken.testing import against
+
+from ._support import children_of
 
 ANVIL_VERSION = "anvil/v1.7.1"
 HARDHAT_VERSION = "HardhatNetwork/3.18.0/@nomicfoundation/edr/0.3.8"
@@ -198,3 +204,30 @@ def test_hardhat_config_mines_on_a_timer_when_asked() -> None:
             "mining": {"auto": False, "interval": 1500},
         }
     }
+
+
+# --- the runner that starts a node around pytest ---------------------------------------------------------
+
+
+@pytest.mark.second_client
+def test_the_runner_starts_hardhat_runs_pytest_on_it_and_stops_it(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "test_on_hardhat.py").write_text(
+        "def test_it(chain, accounts):\n"
+        "    assert chain.dialect.name == 'hardhat'\n"
+        "    assert chain.w3.eth.get_balance(accounts[9].address) == 10_000 * 10**18\n"
+    )
+    before = set(children_of(os.getpid()))
+    code = against.main(["hardhat", "--", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)])
+    out = capfd.readouterr().out
+    assert code == 0, out
+    assert re.search(r"^hktoken: hardhat \(automine\) at http://127\.0\.0\.1:\d+, ready in [\d.]+s$", out, re.M)
+    assert re.search(r"^1 passed in ", out, re.M)
+    assert set(children_of(os.getpid())) <= before  # the node was stopped and reaped
+
+
+def test_the_runner_names_its_node_and_refuses_another() -> None:
+    with pytest.raises(SystemExit) as caught:
+        against.main(["geth", "--", "-q"])
+    assert caught.value.code == 2
