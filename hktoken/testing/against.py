@@ -11,10 +11,12 @@ fails or is interrupted. The exit code is pytest's.
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from types import FrameType
 
 from hktoken.chain.anvil import DEFAULT_CHAIN_ID, Anvil
 from hktoken.chain.hardhat import HardhatNode
@@ -59,7 +61,12 @@ def run(kind: str, pytest_args: Sequence[str], *, block_time: float | None = Non
         node.stop()
 
 
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # unwinds through run(): pytest's process is killed, the node stopped
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     words = list(sys.argv[1:] if argv is None else argv)
     ours, pytest_args = (words[: words.index("--")], words[words.index("--") + 1 :]) if "--" in words else (words, [])
     args = _parser().parse_args(ours)
