@@ -1,6 +1,6 @@
 """hktoken: compile, deploy and test tokenized real-world-asset contracts from Python."""
 
-from hktoken.chain import Anvil, Chain, connect, dev_accounts, signer_from_env, signer_from_keystore
+from hktoken.chain import Anvil, Chain, HardhatNode, connect, dev_accounts, signer_from_env, signer_from_keystore
 from hktoken.contracts import HKDStablecoin, InvestorRegistry, RWAToken, TokenRoles, TransferCheck
 from hktoken.errors import (
     ChainError,
@@ -27,6 +27,7 @@ __all__ = [
     "ComplianceRules",
     "HKDStablecoin",
     "HKTokenError",
+    "HardhatNode",
     "Investor",
     "InvestorClass",
     "InvestorProfile",

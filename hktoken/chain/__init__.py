@@ -1,7 +1,9 @@
-"""Nodes, connections, signers, the transaction sender and revert decoding."""
+"""Nodes (anvil, Hardhat), connections and their dev-node dialects, signers, the sender and revert decoding."""
 
 from hktoken.chain.anvil import Anvil
 from hktoken.chain.connection import Chain, connect
+from hktoken.chain.dialects import Dialect
+from hktoken.chain.hardhat import HardhatNode
 from hktoken.chain.revert import DecodedError, ErrorFactory, RevertDecoder
 from hktoken.chain.sender import TransactionSender
 from hktoken.chain.signers import dev_accounts, signer_from_env, signer_from_keystore
@@ -10,7 +12,9 @@ __all__ = [
     "Anvil",
     "Chain",
     "DecodedError",
+    "Dialect",
     "ErrorFactory",
+    "HardhatNode",
     "RevertDecoder",
     "TransactionSender",
     "connect",

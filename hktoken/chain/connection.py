@@ -12,6 +12,7 @@ from web3 import Web3
 from web3.exceptions import Web3Exception, Web3RPCError
 
 from hktoken.artifacts import BUILD_INFO, ArtifactStore
+from hktoken.chain.dialects import Dialect, dialect_for
 from hktoken.chain.provider import NodeProvider
 from hktoken.chain.revert import RevertDecoder
 from hktoken.chain.sender import TransactionSender
@@ -34,6 +35,7 @@ class Chain:
         has_build = (self.artifacts.directory / BUILD_INFO).exists()
         self.decoder = RevertDecoder(self.artifacts.error_abis() if has_build else [], abi_source=self._artifact_abis)
         self.sender = TransactionSender(self)
+        self._dialect: Dialect | None = None
 
     def __repr__(self) -> str:
         return f"Chain(rpc_url={self.rpc_url!r}, chain_id={self.chain_id})"
@@ -43,7 +45,7 @@ class Chain:
             yield self.artifacts.get(name).abi
 
     def rpc(self, method: str, params: list[Any] | None = None) -> Any:
-        """A raw JSON-RPC call (anvil_*, evm_*), with errors turned into ChainError."""
+        """A raw JSON-RPC call (eth_*, or a dev node's anvil_*/hardhat_*/evm_*), with errors turned into ChainError."""
         try:
             response = self.w3.provider.make_request(method, params or [])  # type: ignore[arg-type]
         except requests.RequestException as exc:
@@ -54,30 +56,45 @@ class Chain:
             raise ChainError(f"{method} failed: {response['error'].get('message', response['error'])}")
         return response.get("result")
 
-    # --- state control (anvil, hardhat) ------------------------------------------------------------
+    # --- state control (dev nodes: anvil, Hardhat; see hktoken.chain.dialects) ----------------------
+
+    @property
+    def dialect(self) -> Dialect:
+        """The node's dev-node dialect, read once from ``web3_clientVersion``; ChainError if it has none."""
+        if self._dialect is None:
+            self._dialect = dialect_for(str(self.rpc("web3_clientVersion")), rpc_url=self.rpc_url)
+        return self._dialect
 
     def snapshot(self) -> str:
         """Take an EVM snapshot; ids are single-use, and reverting deletes later ones too."""
-        return str(self.rpc("evm_snapshot"))
+        return str(self.rpc(self.dialect.snapshot))
 
     def revert(self, snapshot_id: str) -> None:
         """Return to a snapshot (consuming it); tracked nonces are re-read afterwards."""
-        if self.rpc("evm_revert", [snapshot_id]) is not True:
+        if self.rpc(self.dialect.revert, [snapshot_id]) is not True:
             raise ChainError(f"snapshot {snapshot_id} no longer exists (snapshots are single-use)")
         self.sender.reset_nonces()
 
     def mine(self, blocks: int = 1) -> None:
         """Mine ``blocks`` empty blocks."""
-        self.rpc("anvil_mine", [hex(blocks)])
+        self.rpc(self.dialect.mine, [hex(blocks)])
 
     def increase_time(self, seconds: int) -> None:
         """Move the clock forward; the next block carries the new time."""
-        self.rpc("evm_increaseTime", [seconds])
-        self.rpc("evm_mine")
+        self.rpc(self.dialect.increase_time, [seconds])
+        self.rpc(self.dialect.mine_one)
 
     def set_next_block_timestamp(self, timestamp: int) -> None:
         """Fix the timestamp of the next mined block."""
-        self.rpc("evm_setNextBlockTimestamp", [timestamp])
+        self.rpc(self.dialect.set_next_block_timestamp, [timestamp])
+
+    def impersonate(self, address: ChecksumAddress) -> None:
+        """Let the node accept unsigned ``eth_sendTransaction`` from ``address`` (dev nodes only)."""
+        self.rpc(self.dialect.impersonate, [address])
+
+    def stop_impersonating(self, address: ChecksumAddress) -> None:
+        """Undo :meth:`impersonate`."""
+        self.rpc(self.dialect.stop_impersonating, [address])
 
     def timestamp(self) -> int:
         """The timestamp of the latest block (a node that stopped answering raises ChainError, as every call does)."""
@@ -85,7 +102,7 @@ class Chain:
 
     def set_balance(self, address: ChecksumAddress, wei: int) -> None:
         """Set an account's ether balance (dev nodes only)."""
-        self.rpc("anvil_setBalance", [address, hex(wei)])
+        self.rpc(self.dialect.set_balance, [address, hex(wei)])
 
     def code_at(self, address: ChecksumAddress) -> HexStr:
         """The runtime bytecode at ``address`` ("0x" when none)."""

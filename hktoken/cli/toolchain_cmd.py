@@ -15,6 +15,8 @@ _FINDERS: list[tuple[str, Callable[[], toolchain.Tool]]] = [
     ("solc", toolchain.find_solc),
     ("anvil", toolchain.find_anvil),
     ("openzeppelin", toolchain.find_openzeppelin),
+    ("hardhat", toolchain.find_hardhat),
+    ("hardhat-node", toolchain.find_hardhat_node),
 ]
 
 
@@ -25,7 +27,10 @@ def toolchain_group(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
     pinned = toolchain.pins()
-    click.echo(f"pinned: solc {pinned.solc}, OpenZeppelin {pinned.openzeppelin}, anvil {pinned.anvil}")
+    click.echo(
+        f"pinned: solc {pinned.solc}, OpenZeppelin {pinned.openzeppelin}, anvil {pinned.anvil}, "
+        f"Hardhat {pinned.hardhat} (Node.js {pinned.hardhat_node} for it)"
+    )
     click.echo(f"npm toolchain folder: {toolchain.node_modules()}")
     missing: list[ToolchainError] = []
     for name, find in _FINDERS:
@@ -43,6 +48,6 @@ def toolchain_group(ctx: click.Context) -> None:
 
 @toolchain_group.command("install")
 def install_command() -> None:
-    """Install the pinned solc (wasm), OpenZeppelin Contracts and anvil with `npm ci`."""
+    """Install the pinned solc (wasm), OpenZeppelin Contracts, anvil and Hardhat with `npm ci`."""
     target = toolchain.install()
     click.echo(f"installed the pinned toolchain into {target / 'node_modules'}")

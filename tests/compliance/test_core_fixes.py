@@ -182,9 +182,13 @@ def test_changing_a_limit_keeps_what_was_consumed(fx: Fx) -> None:
     receipt = token.set_mint_rate_limit(w.admin, issuer, 2000, 1000)  # 5 refilled at 0.5/s: 495 consumed
     assert event_args(token, receipt, "MintRateLimitSet")[0]["available"] == w.u(1505)
     assert token.mint_allowance(issuer) == 1505
-    with unchanged(w.chain, w.issuer, watch=w.state), reverts("MintRateLimitExceeded", requested=w.u(1506)):
-        w.chain.set_next_block_timestamp(t + 12)
-        token.mint(w.issuer, fx.alice.address, 1506)
+    # The mint would land one second later (no node may reuse a block's timestamp): 2 more at the new 2/s.
+    w.chain.set_next_block_timestamp(t + 13)
+    with (
+        unchanged(w.chain, w.issuer, watch=w.state),
+        reverts("MintRateLimitExceeded", requested=w.u(1508), available=w.u(1507)),
+    ):
+        token.mint(w.issuer, fx.alice.address, 1508)
 
 
 def test_suspending_an_issuer_is_an_explicit_action(fx: Fx) -> None:

