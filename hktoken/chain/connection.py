@@ -36,6 +36,7 @@ class Chain:
         self.decoder = RevertDecoder(self.artifacts.error_abis() if has_build else [], abi_source=self._artifact_abis)
         self.sender = TransactionSender(self)
         self._dialect: Dialect | None = None
+        self._dialectless = False  # the node answered web3_clientVersion as no dev node hktoken knows
 
     def __repr__(self) -> str:
         return f"Chain(rpc_url={self.rpc_url!r}, chain_id={self.chain_id})"
@@ -63,6 +64,17 @@ class Chain:
         """The node's dev-node dialect, read once from ``web3_clientVersion``; ChainError if it has none."""
         if self._dialect is None:
             self._dialect = dialect_for(str(self.rpc("web3_clientVersion")), rpc_url=self.rpc_url)
+        return self._dialect
+
+    def known_dialect(self) -> Dialect | None:
+        """The node's dev-node dialect, or None for a node that has none (a real network): for callers that adapt
+        to the node rather than require a dev node. A node that does not answer still raises ChainError."""
+        if self._dialect is None and not self._dialectless:
+            version = str(self.rpc("web3_clientVersion"))  # a node that does not answer raises here
+            try:
+                self._dialect = dialect_for(version, rpc_url=self.rpc_url)
+            except ChainError:
+                self._dialectless = True
         return self._dialect
 
     def snapshot(self) -> str:

@@ -29,6 +29,11 @@ class Dialect:
     increase_time: str = "evm_increaseTime"
     set_next_block_timestamp: str = "evm_setNextBlockTimestamp"
     mine_one: str = "evm_mine"
+    # What the sender asks of a dev node's pool and miner (None: this node has no such method).
+    get_automine: str | None = None
+    get_interval_mining: str | None = None
+    drop_transaction: str | None = None
+    remove_pool_transactions: str | None = None
 
 
 ANVIL = Dialect(
@@ -37,6 +42,10 @@ ANVIL = Dialect(
     set_balance="anvil_setBalance",
     impersonate="anvil_impersonateAccount",
     stop_impersonating="anvil_stopImpersonatingAccount",
+    get_automine="anvil_getAutomine",
+    get_interval_mining="anvil_getIntervalMining",
+    drop_transaction="anvil_dropTransaction",
+    remove_pool_transactions="anvil_removePoolTransactions",
 )
 HARDHAT = Dialect(
     name="hardhat",
@@ -44,6 +53,8 @@ HARDHAT = Dialect(
     set_balance="hardhat_setBalance",
     impersonate="hardhat_impersonateAccount",
     stop_impersonating="hardhat_stopImpersonatingAccount",
+    get_automine="hardhat_getAutomine",
+    drop_transaction="hardhat_dropTransaction",
 )
 DIALECTS: tuple[Dialect, ...] = (ANVIL, HARDHAT)
 

@@ -157,10 +157,13 @@ class TransactionSender:
 
         On a node that mines on a timer, anvil's pending block repeats the latest block's timestamp, while the
         transaction lands in the next block, one interval later: then the estimate is made again with that timestamp
-        as a block override. A node without ``anvil_getAutomine`` is trusted with its pending block from then on."""
+        as a block override. The mining-mode query is the node's dialect's (``anvil_getAutomine``,
+        ``hardhat_getAutomine``); a node without one is trusted with its pending block from then on."""
         params = _rpc_transaction(tx)
+        dialect = self._chain.known_dialect()
+        method = dialect.get_automine if dialect is not None else None
         batch = getattr(self._chain.w3.provider, "make_batch_request", None)
-        answers = batch([("anvil_getAutomine", []), ("eth_estimateGas", [params, "pending"])]) if batch else None
+        answers = batch([(method, []), ("eth_estimateGas", [params, "pending"])]) if batch and method else None
         if not isinstance(answers, list) or len(answers) != 2:
             self._reports_mining_mode = False
             return int(self._chain.w3.eth.estimate_gas(tx, "pending"))
@@ -182,7 +185,10 @@ class TransactionSender:
         """On an anvil that does not automine, the timestamp of the block the transaction will land in: the latest
         block's plus the mining interval; None without a timer (``--no-mining``: the pending block is the best
         guess)."""
-        interval = self._chain.rpc("anvil_getIntervalMining")
+        dialect = self._chain.known_dialect()
+        if dialect is None or dialect.get_interval_mining is None:
+            return None  # no way to ask for the interval: the pending block is the best guess
+        interval = self._chain.rpc(dialect.get_interval_mining)
         if not isinstance(interval, int) or interval <= 0:
             return None
         pending = self._chain.w3.eth.get_block("pending")
@@ -409,8 +415,11 @@ class TransactionSender:
     def _remove_from_pool(self, address: ChecksumAddress, sent: _Sent) -> bool:
         """Remove a transaction held for a nonce gap from a dev node's pool; True once the node no longer knows it
         (then it exists nowhere, so sending the same intent again cannot send it twice)."""
+        dialect = self._chain.known_dialect()
+        if dialect is None or dialect.drop_transaction is None:
+            return False  # no dev node: no way to take it back
         try:
-            self._chain.rpc("anvil_dropTransaction", [sent.tx_hash])
+            self._chain.rpc(dialect.drop_transaction, [sent.tx_hash])
             if self._holds(sent.tx_hash):  # anvil drops only ready transactions, not ones queued behind a gap
                 pool = self._chain.rpc("txpool_content")
                 mine = [
@@ -420,9 +429,9 @@ class TransactionSender:
                     if holder.lower() == address.lower()
                     for tx in txs.values()
                 ]
-                if mine != [sent.tx_hash]:
+                if mine != [sent.tx_hash] or dialect.remove_pool_transactions is None:
                     return False  # other transactions of this account are pooled too: leave them alone
-                self._chain.rpc("anvil_removePoolTransactions", [address])
+                self._chain.rpc(dialect.remove_pool_transactions, [address])
         except ChainError:
             return False  # not anvil: no way to take it back
         if self._holds(sent.tx_hash) or self._receipt(sent.tx_hash) is not None:

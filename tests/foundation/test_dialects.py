@@ -231,3 +231,20 @@ def test_the_runner_names_its_node_and_refuses_another() -> None:
     with pytest.raises(SystemExit) as caught:
         against.main(["geth", "--", "-q"])
     assert caught.value.code == 2
+
+
+def test_each_dialect_names_the_pool_and_miner_methods_the_sender_uses() -> None:
+    assert (ANVIL.get_automine, ANVIL.get_interval_mining, ANVIL.drop_transaction, ANVIL.remove_pool_transactions) == (
+        "anvil_getAutomine", "anvil_getIntervalMining", "anvil_dropTransaction", "anvil_removePoolTransactions",
+    )  # fmt: skip
+    # Hardhat can report automine and drop a transaction, but has no interval getter and no per-account pool purge.
+    assert (HARDHAT.get_automine, HARDHAT.drop_transaction) == ("hardhat_getAutomine", "hardhat_dropTransaction")
+    assert (HARDHAT.get_interval_mining, HARDHAT.remove_pool_transactions) == (None, None)
+
+
+@pytest.mark.parametrize(("version", "expected"), [(ANVIL_VERSION, ANVIL), ("Geth/v1.14.11", None)])
+def test_known_dialect_adapts_instead_of_refusing_and_asks_once(version: str, expected: object) -> None:
+    chain, provider = scripted_chain(version)
+    assert chain.known_dialect() is expected
+    assert chain.known_dialect() is expected
+    assert provider.calls == [("web3_clientVersion", [])]
