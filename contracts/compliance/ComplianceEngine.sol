@@ -267,6 +267,18 @@ abstract contract ComplianceEngine is ERC20Permit, IRWAToken {
         return data;
     }
 
+    /// @dev ASSET FLAGS. 8 bits the asset keeps in the hot word (bits 248-255), which every transfer has already
+    /// read: a flag its rules check on each transfer (a bond called early, say) costs a warm read, not a cold one.
+    /// The core never reads or writes them; the asset emits its own event when it changes them.
+    function _assetFlags() internal view returns (uint8) {
+        return TokenStorage.layout().config.assetFlags;
+    }
+
+    /// @dev Writes the asset flags (see `_assetFlags`).
+    function _setAssetFlags(uint8 flags) internal {
+        TokenStorage.layout().config.assetFlags = flags;
+    }
+
     /// @dev The asset data of a holder (for the asset's views).
     function _holderData(address account) internal view returns (uint256) {
         return TokenStorage.layout().accounts[account].assetData();

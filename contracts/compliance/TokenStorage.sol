@@ -15,13 +15,15 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 ///   writes one slot per side whatever the asset does.
 /// - `totalSupply` and `supplyCap` share a slot: a mint under a cap reads one.
 library TokenStorage {
-    /// @dev The hot word: 1 + 20 + 8 + 1 + 1 = 31 bytes.
+    /// @dev The hot word: 1 + 20 + 8 + 1 + 1 + 1 = 32 bytes. `assetFlags` (bits 248-255) belongs to the asset
+    /// token (`ComplianceEngine._assetFlags`): state its rules must see on every transfer at no extra cold read.
     struct Config {
         bool paused;
         address treasury;
         uint64 lockupUntil;
         uint8 requiredClasses;
         uint8 ruleFlags;
+        uint8 assetFlags;
     }
 
     /// @dev Slot 1: the limit; slot 2: the bucket, never zero once set (the timestamp), so a mint never turns a
