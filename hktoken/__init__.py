@@ -1,7 +1,7 @@
 """hktoken: compile, deploy and test tokenized real-world-asset contracts from Python."""
 
 from hktoken.chain import Anvil, Chain, HardhatNode, connect, dev_accounts, signer_from_env, signer_from_keystore
-from hktoken.contracts import HKDStablecoin, InvestorRegistry, RWAToken, TokenRoles, TransferCheck
+from hktoken.contracts import HKDStablecoin, InvestorRegistry, RWAToken, SecurityToken, TokenRoles, TransferCheck
 from hktoken.errors import (
     ChainError,
     CompileError,
@@ -35,6 +35,7 @@ __all__ = [
     "MissingRole",
     "RWAToken",
     "Restriction",
+    "SecurityToken",
     "SignerError",
     "SpecError",
     "TokenRoles",

@@ -5,7 +5,7 @@ from hktoken.contracts.refusals import register_domain_errors
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.stablecoin import HKDStablecoin
 from hktoken.contracts.surface import AbiSurface
-from hktoken.contracts.token import Document, RWAToken, TokenRoles, TransferCheck
+from hktoken.contracts.token import Document, RWAToken, SecurityToken, TokenRoles, TransferCheck
 
 __all__ = [
     "AbiSurface",
@@ -15,6 +15,7 @@ __all__ = [
     "HKDStablecoin",
     "InvestorRegistry",
     "RWAToken",
+    "SecurityToken",
     "TokenRoles",
     "TransferCheck",
     "deploy_contract",

@@ -5,11 +5,11 @@ Amounts are ``Decimal`` in token units here and exact base-unit ints on chain (s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
@@ -91,14 +91,16 @@ def _rule_amounts(rules: ComplianceRules, decimals: int) -> dict[str, int]:
     return amounts
 
 
-class RWAToken(ERC20Wrapper[RWATokenFunctions]):
-    """A KYC-gated ERC-20 whose every balance change passes the registry and the token's rules."""
+TokenSurfaceT = TypeVar("TokenSurfaceT", bound=RWATokenFunctions)
 
-    surface_type = RWATokenFunctions
-    artifact_name = RWATokenFunctions.artifact_name
+
+class SecurityToken(ERC20Wrapper[TokenSurfaceT]):
+    """What every security token on ``RWATokenBase`` offers (RWAToken and each asset token): a KYC-gated ERC-20
+    whose every balance change passes the registry and the token's rules. An asset token's wrapper extends it with
+    its generated surface (which extends RWAToken's) and its lifecycle."""
 
     @classmethod
-    def deploy(
+    def _deploy_token(
         cls,
         chain: Chain,
         admin: LocalAccount,
@@ -107,23 +109,23 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
         symbol: str,
         decimals: int,
         registry: InvestorRegistry | str,
-        treasury: str | None = None,
-        roles: TokenRoles = TokenRoles(),
-        rules: ComplianceRules | None = None,
-        admin_module: str | None = None,
+        treasury: str | None,
+        roles: TokenRoles,
+        rules: ComplianceRules | None,
+        admin_module: str | None,
+        asset_args: Sequence[Any] = (),
+        validate: Callable[[], None] | None = None,
     ) -> Self:
-        """Deploy a token, grant its duties (to ``admin`` unless ``roles`` names others) and set its rules.
-
-        The treasury (default: ``admin``) is the issuer's wallet: exempt from KYC, and the one place a holder
-        who lost eligibility can always send its tokens back to. ``admin_module`` is the shared
-        ``RWATokenAdmin`` module that runs the token's cold administration; one is deployed when none is given
-        (deploy it once with :meth:`deploy_admin_module` and share it between tokens).
-        """
+        """The deployment every security token shares: validate everything (``validate`` adds the asset's own
+        checks), deploy with the base's seven constructor arguments followed by ``asset_args``, grant the duties
+        and set the rules."""
         if not 0 <= decimals <= 36:
             raise SpecError(f"decimals {decimals} is out of range", fix="use 0 to 36 (18 is the ERC-20 norm)")
         # Everything is validated before the first transaction: a bad input deploys nothing.
         if rules is not None:
             _rule_amounts(rules, decimals)
+        if validate is not None:
+            validate()
         # A registry given by address must be one (a token's address here would refuse every transfer later).
         registry_address = (
             registry if isinstance(registry, InvestorRegistry) else InvestorRegistry.at(chain, registry)
@@ -139,7 +141,7 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
         module = cls._checked_admin_module(chain, admin_module) if admin_module else None
         module = module or cls.deploy_admin_module(chain, admin)
         token = cls.deploy_artifact(
-            chain, admin, name, symbol, decimals, registry_address, admin.address, treasury_address, module
+            chain, admin, name, symbol, decimals, registry_address, admin.address, treasury_address, module, *asset_args
         )
         token.grant_roles(admin, grants)
         if rules is not None:
@@ -399,3 +401,45 @@ class RWAToken(ERC20Wrapper[RWATokenFunctions]):
     def documents(self) -> list[str]:
         """Names of all recorded documents."""
         return [n.rstrip(b"\0").decode() for n in self.raw.get_all_documents()]
+
+
+class RWAToken(SecurityToken[RWATokenFunctions]):
+    """The security token with no asset lifecycle (``contracts/token/RWAToken.sol``)."""
+
+    surface_type = RWATokenFunctions
+    artifact_name = RWATokenFunctions.artifact_name
+
+    @classmethod
+    def deploy(
+        cls,
+        chain: Chain,
+        admin: LocalAccount,
+        *,
+        name: str,
+        symbol: str,
+        decimals: int,
+        registry: InvestorRegistry | str,
+        treasury: str | None = None,
+        roles: TokenRoles = TokenRoles(),
+        rules: ComplianceRules | None = None,
+        admin_module: str | None = None,
+    ) -> Self:
+        """Deploy a token, grant its duties (to ``admin`` unless ``roles`` names others) and set its rules.
+
+        The treasury (default: ``admin``) is the issuer's wallet: exempt from KYC, and the one place a holder
+        who lost eligibility can always send its tokens back to. ``admin_module`` is the shared
+        ``RWATokenAdmin`` module that runs the token's cold administration; one is deployed when none is given
+        (deploy it once with :meth:`deploy_admin_module` and share it between tokens).
+        """
+        return cls._deploy_token(
+            chain,
+            admin,
+            name=name,
+            symbol=symbol,
+            decimals=decimals,
+            registry=registry,
+            treasury=treasury,
+            roles=roles,
+            rules=rules,
+            admin_module=admin_module,
+        )
