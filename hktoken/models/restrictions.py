@@ -59,9 +59,25 @@ UNKNOWN_MESSAGE = "unknown restriction code"
 ASSET_CODES_START = 64  # codes from here on are an asset token's own rules (RestrictionCodes.ASSET_CODES_START)
 
 
+# hktoken's asset tokens each own a block of 8 codes, so a code names its rule whichever token reported it (the
+# decoder of a reverted transaction does not know which token it came from). Each asset's enum of codes lives
+# with its model (hktoken/models/<asset>.py); the messages are mirrored here, as the contracts say them, and the
+# asset's tests check them against its messageForTransferRestriction.
+BOND_CODES_START = 64  # contracts/assets/bond
+GOLD_CODES_START = 72  # contracts/assets/gold
+FUND_CODES_START = 80  # contracts/assets/fund
+
+ASSET_MESSAGES: dict[int, str] = {
+    # --- bond (64-71)
+    # --- gold (72-79)
+    # --- fund (80-87)
+}
+
+
 def message_for(code: int) -> str:
-    """The human-readable reason for a core restriction code; an asset's own codes (64 and up) are named by the
-    token (its ``messageForTransferRestriction``), which :meth:`RWAToken.check_transfer` asks for."""
+    """The human-readable reason for a restriction code: the core's, or one of hktoken's asset tokens' (64 and up);
+    another token's own asset codes are named by the token (its ``messageForTransferRestriction``), which
+    :meth:`RWAToken.check_transfer` asks for."""
     if code >= ASSET_CODES_START:
-        return f"asset rule {code} (the token's messageForTransferRestriction names it)"
+        return ASSET_MESSAGES.get(code, f"asset rule {code} (the token's messageForTransferRestriction names it)")
     return MESSAGES.get(code, UNKNOWN_MESSAGE)
