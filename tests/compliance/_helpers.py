@@ -25,7 +25,7 @@ from hktoken import (
     Investor,
     InvestorClass,
     InvestorRegistry,
-    RWAToken,
+    SecurityToken,
     TokenRoles,
     TransferRestricted,
 )
@@ -33,6 +33,8 @@ from hktoken.abi import python_name
 from hktoken.chain import Chain
 from hktoken.models.restrictions import message_for
 from hktoken.testing import RevertInfo, nothing_sent, reverts
+
+from ._kinds import FACTORIES, TokenSpec
 
 ZERO = "0x0000000000000000000000000000000000000000"
 MAX_UINT = 2**256 - 1
@@ -125,7 +127,7 @@ def batch_call(
     return out
 
 
-def token_state(token: RWAToken, addresses: Iterable[str]) -> dict[str, Any]:
+def token_state(token: SecurityToken[Any], addresses: Iterable[str]) -> dict[str, Any]:
     """Everything a refused call must leave untouched, read in one round trip."""
     wallets = sorted({addr(a) for a in addresses})
     calls: list[tuple[str, str, Sequence[str], Sequence[Any], Sequence[str]]] = []
@@ -160,7 +162,7 @@ def token_state(token: RWAToken, addresses: Iterable[str]) -> dict[str, Any]:
     }
 
 
-def balances(token: RWAToken, addresses: Iterable[str]) -> dict[str, int]:
+def balances(token: SecurityToken[Any], addresses: Iterable[str]) -> dict[str, int]:
     wallets = [addr(a) for a in addresses]
     values = batch_call(token.chain, [(token.address, "balanceOf", ["address"], [w], ["uint256"]) for w in wallets])
     return dict(zip(wallets, values, strict=True))
@@ -227,7 +229,7 @@ class World:
 
     chain: Chain
     registry: InvestorRegistry
-    token: RWAToken
+    token: SecurityToken[Any]
     admin: LocalAccount  # DEFAULT_ADMIN_ROLE of token and registry, registrar
     issuer: LocalAccount
     agent: LocalAccount
@@ -255,23 +257,17 @@ def build_world(
     decimals: int = 18,
     name: str = "HK Green Bond",
     symbol: str = "HKGB",
+    kind: str = "RWAToken",
 ) -> World:
-    """accounts[0] admin/registrar, [1] issuer, [2] agent, [3] pauser, [4] compliance, [5] treasury."""
+    """accounts[0] admin/registrar, [1] issuer, [2] agent, [3] pauser, [4] compliance, [5] treasury; the token is
+    of ``kind`` (a key of ``_kinds.FACTORIES``: RWAToken or an asset token)."""
     admin, issuer, agent, pauser, compliance, treasury = accounts[:6]
     registry = InvestorRegistry.deploy(chain, admin)
-    token = RWAToken.deploy(
-        chain,
-        admin,
-        name=name,
-        symbol=symbol,
-        decimals=decimals,
-        registry=registry,
-        treasury=treasury.address,
-        roles=TokenRoles(
-            issuers=[issuer.address],
-            agents=[agent.address],
-            pausers=[pauser.address],
-            compliance_admins=[compliance.address],
-        ),
+    roles = TokenRoles(
+        issuers=[issuer.address],
+        agents=[agent.address],
+        pausers=[pauser.address],
+        compliance_admins=[compliance.address],
     )
+    token = FACTORIES[kind](chain, admin, TokenSpec(name, symbol, decimals, registry, treasury.address, roles))
     return World(chain, registry, token, admin, issuer, agent, pauser, compliance, treasury)

@@ -15,10 +15,23 @@ from eth_account.signers.local import LocalAccount
 from hktoken.chain import Chain
 
 from ._helpers import World, build_world
+from ._kinds import FACTORIES
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module with ``EVERY_TOKEN = True`` runs once per token kind (RWAToken and every asset token)."""
+    if "token_kind" in metafunc.fixturenames and getattr(metafunc.module, "EVERY_TOKEN", False):
+        metafunc.parametrize("token_kind", list(FACTORIES), scope="module")
 
 
 @pytest.fixture(scope="module")
-def world(chain: Chain, accounts: Sequence[LocalAccount]) -> World:
-    """Registry + token (18 decimals): [0] admin/registrar, [1] issuer, [2] agent, [3] pauser,
+def token_kind() -> str:
+    """The kind of token ``world`` holds: RWAToken, unless the module runs on every token."""
+    return "RWAToken"
+
+
+@pytest.fixture(scope="module")
+def world(chain: Chain, accounts: Sequence[LocalAccount], token_kind: str) -> World:
+    """Registry + token (18 decimals) of ``token_kind``: [0] admin/registrar, [1] issuer, [2] agent, [3] pauser,
     [4] compliance, [5] treasury."""
-    return build_world(chain, accounts)
+    return build_world(chain, accounts, kind=token_kind)

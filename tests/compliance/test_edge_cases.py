@@ -37,6 +37,9 @@ from ._helpers import (
     when,
 )
 
+# Runs on RWAToken and on every asset token (tests/compliance/_kinds.py): the conformance battery.
+EVERY_TOKEN = True
+
 
 @dataclass
 class Ed:

@@ -41,6 +41,9 @@ from ._helpers import (
     unfrozen_shortfall,
 )
 
+# Runs on RWAToken and on every asset token (tests/compliance/_kinds.py): the conformance battery.
+EVERY_TOKEN = True
+
 AMOUNT = Decimal(100)
 OK = "ok"
 CONDITIONS = (

@@ -37,6 +37,9 @@ from ._helpers import (
     unfrozen_shortfall,
 )
 
+# Runs on RWAToken and on every asset token (tests/compliance/_kinds.py): the conformance battery.
+EVERY_TOKEN = True
+
 FLAG_ALLOW, FLAG_BLOCK, FLAG_HOLDERS, FLAG_BALANCE = 1, 2, 4, 8
 FLAG_MIN, FLAG_DENOM, FLAG_CAP, FLAG_FREEZES = 16, 32, 64, 128
 

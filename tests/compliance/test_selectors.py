@@ -1,6 +1,7 @@
 """Selectors, interface ids, event topics and error selectors pinned three ways: computed with keccak from
-the literal signature, the hard-coded hex, and what the RWAToken ABI contains. Plus the restriction-code
-table (contract vs Python) and the storage layout the token's assembly relies on."""
+the literal signature, the hard-coded hex, and what each token's ABI contains (RWAToken and every asset
+token). Plus the restriction-code table (contract vs Python) and the storage layout the token's assembly
+relies on."""
 
 from __future__ import annotations
 
@@ -14,15 +15,20 @@ from hktoken.artifacts import ArtifactStore
 from hktoken.models.restrictions import MESSAGES, Restriction, message_for
 
 from ._helpers import World
+from ._kinds import ASSET_CODES, ASSET_MESSAGE_KINDS
 
-ABI = ArtifactStore().get("RWAToken").abi
+# Runs on RWAToken and on every asset token (tests/compliance/_kinds.py): the conformance battery.
+EVERY_TOKEN = True
 
 
 def _signature(item: dict[str, Any]) -> str:
     return f"{item['name']}({','.join(str(i['type']) for i in item['inputs'])})"
 
 
-ABI_SIGNATURES = {kind: {_signature(i) for i in ABI if i["type"] == kind} for kind in ("function", "event", "error")}
+def abi_signatures(token_kind: str) -> dict[str, set[str]]:
+    """The signatures of the token's functions, events and errors, by item type."""
+    abi = ArtifactStore().get(token_kind).abi
+    return {kind: {_signature(i) for i in abi if i["type"] == kind} for kind in ("function", "event", "error")}
 
 
 def selector(signature: str) -> str:
@@ -80,25 +86,26 @@ ERC7943_ID, ERC1404_ID = "0x3edbb4c4", "0xab84a5c8"
     ("signature", "expected"),
     [*ERC7943_FUNCTIONS.items(), *ERC1404_FUNCTIONS.items(), *ERC3643_FUNCTIONS.items()],
 )
-def test_function_selector_is_pinned_and_in_the_abi(signature: str, expected: str) -> None:
+def test_function_selector_is_pinned_and_in_the_abi(signature: str, expected: str, token_kind: str) -> None:
     assert selector(signature) == expected
-    assert signature in ABI_SIGNATURES["function"]
+    assert signature in abi_signatures(token_kind)["function"]
 
 
 @pytest.mark.parametrize(("signature", "expected"), list(ERC7943_ERRORS.items()))
-def test_erc7943_error_selector_is_pinned_and_in_the_abi(signature: str, expected: str) -> None:
+def test_erc7943_error_selector_is_pinned_and_in_the_abi(signature: str, expected: str, token_kind: str) -> None:
     assert selector(signature) == expected
-    assert signature in ABI_SIGNATURES["error"]
+    assert signature in abi_signatures(token_kind)["error"]
 
 
 @pytest.mark.parametrize(("signature", "expected"), list(ERC7943_EVENTS.items()))
-def test_erc7943_event_topic_is_pinned_and_in_the_abi(signature: str, expected: str) -> None:
+def test_erc7943_event_topic_is_pinned_and_in_the_abi(signature: str, expected: str, token_kind: str) -> None:
     assert "0x" + keccak(text=signature).hex() == expected
-    assert signature in ABI_SIGNATURES["event"]
+    assert signature in abi_signatures(token_kind)["event"]
 
 
-def test_erc7943_event_fields_are_indexed_as_the_standard_says() -> None:
-    events = {i["name"]: [(p["name"], p["indexed"]) for p in i["inputs"]] for i in ABI if i["type"] == "event"}
+def test_erc7943_event_fields_are_indexed_as_the_standard_says(token_kind: str) -> None:
+    abi = ArtifactStore().get(token_kind).abi
+    events = {i["name"]: [(p["name"], p["indexed"]) for p in i["inputs"]] for i in abi if i["type"] == "event"}
     assert events["ForcedTransfer"] == [("from", True), ("to", True), ("amount", False)]
     assert events["Frozen"] == [("account", True), ("amount", False)]
 
@@ -113,7 +120,8 @@ def test_interface_ids_are_the_xor_of_their_selectors() -> None:
         assert xor(*(selector(s) for s in own)) == expected
 
 
-def test_other_entry_points_are_in_the_abi() -> None:
+def test_other_entry_points_are_in_the_abi(token_kind: str) -> None:
+    signatures = abi_signatures(token_kind)
     for signature in (
         "recoveryAddress(address,address,bytes32)",
         "batchForcedTransfer(address[],address[],uint256[])",
@@ -123,9 +131,9 @@ def test_other_entry_points_are_in_the_abi() -> None:
         "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)",
         "supportsInterface(bytes4)",
     ):
-        assert signature in ABI_SIGNATURES["function"], signature
+        assert signature in signatures["function"], signature
     for signature in ("TransferRestricted(address,address,uint256,uint8)", "ForcedTransferToSameAccount(address)"):
-        assert signature in ABI_SIGNATURES["error"], signature
+        assert signature in signatures["error"], signature
 
 
 @pytest.mark.parametrize(
@@ -144,12 +152,15 @@ def test_supports_interface(world: World, interface: str, supported: bool) -> No
     assert world.token.supports_interface(bytes.fromhex(interface[2:])) is supported
 
 
-def test_restriction_code_table_matches_the_contract(world: World) -> None:
+def test_restriction_code_table_matches_the_contract(world: World, token_kind: str) -> None:
     assert sorted(MESSAGES) == list(range(18)) == [int(r) for r in Restriction]
     for code in [*range(19), 63]:
         assert world.token.message_for_restriction(code) == message_for(code)
     assert message_for(18) == message_for(63) == "unknown restriction code"
-    # 64 and up are an asset token's own codes: a token without asset rules names none of them.
-    for code in (64, 100, 255):
-        assert world.token.message_for_restriction(code) == "unknown restriction code"
-        assert message_for(code).startswith(f"asset rule {code}")
+    # 64 and up are an asset token's own codes: each token names its own and no other asset's.
+    own = ASSET_CODES[token_kind]
+    for code in sorted({*range(64, 96), 100, 255}):
+        assert world.token.message_for_restriction(code) == own.get(code, "unknown restriction code"), code
+        if code in own and token_kind in ASSET_MESSAGE_KINDS:
+            assert message_for(code) == own[code]
+    assert message_for(255).startswith("asset rule 255")
