@@ -44,3 +44,9 @@ def from_base_units(value: int, decimals: int) -> Decimal:
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         return Decimal(value).scaleb(-decimals)
+
+
+def format_units(amount: Decimal) -> str:
+    """An amount as people write it: no exponent, no trailing zeros (``2.25``, not ``2.250000000000000000``)."""
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
