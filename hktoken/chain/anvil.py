@@ -77,7 +77,7 @@ class Anvil(DevNode):
         if "Address already in use" in output or "os error 98" in output:
             return ChainError(
                 f"port {self.requested_port} on {HOST} is already in use",
-                fix="choose another --port, or omit it to let hktoken pick a free one",
+                fix="choose another --port, or --port 0 to let hktoken pick a free one",
             )
         lines = [line.strip() for line in self._output if line.strip()]
         errors = [line for line in lines if line.lower().startswith("error")]

@@ -130,7 +130,7 @@ def test_port_already_in_use(store: ArtifactStore) -> None:
         with pytest.raises(ChainError) as info:
             node.start()
     assert str(info.value) == (
-        f"port {port} on 127.0.0.1 is already in use: choose another --port, or omit it to let hktoken pick a free one"
+        f"port {port} on 127.0.0.1 is already in use: choose another --port, or --port 0 to let hktoken pick a free one"
     )
     assert len(node.stopped_pids) == 1 and process_gone(node.stopped_pids[0])
     assert node.process is None and node.chain is None

@@ -17,6 +17,9 @@ from queue import Empty, Queue
 
 import pytest
 
+from hktoken import connect, dev_accounts
+from hktoken.contracts.base import deploy_contract
+
 from ._support import (
     DEV_KEY_0,
     anvil_pids_with_arg,
@@ -113,7 +116,7 @@ def test_node_on_a_taken_port(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         f"error: port {port} on 127.0.0.1 is already in use: "
-        "choose another --port, or omit it to let hktoken pick a free one"
+        "choose another --port, or --port 0 to let hktoken pick a free one"
     ]
     assert anvil_pids_with_arg(str(port)) == []
 
@@ -137,7 +140,11 @@ def _rpc(url: str, method: str) -> object:
 def node_process() -> Iterator[subprocess.Popen[str]]:
     """``hktoken node`` on a free port; killed (with its anvil) if a test leaves it running."""
     process = subprocess.Popen(
-        cli_argv("node"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+        cli_argv("node", "--port", "0"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
     )
     try:
         yield process
@@ -210,3 +217,59 @@ def test_node_runs_until_ctrl_c_and_leaves_nothing_behind(node_process: subproce
         _rpc(url, "eth_chainId")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens there any more
+
+
+def _start_node(*args: str) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """``hktoken node --port 0 ARGS``, up to "press Ctrl-C to stop"; returns the process, its URL and its lines."""
+    process = subprocess.Popen(
+        cli_argv("node", "--port", "0", *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if line == "press Ctrl-C to stop\n":
+            break
+    match = re.fullmatch(r"anvil (http://127\.0\.0\.1:\d+) \(chain id 31337\)\n", lines[0] if lines else "")
+    assert match, (lines, process.stderr.read() if process.poll() is not None else "")  # type: ignore[union-attr]
+    return process, match.group(1), lines
+
+
+def _stop_node(process: subprocess.Popen[str]) -> None:
+    os.kill(process.pid, signal.SIGINT)
+    assert process.wait(timeout=20) == 0
+
+
+def test_node_keeps_its_chain_between_runs_with_state(tmp_path: Path) -> None:
+    state = tmp_path / "chain.json"
+    process, url, lines = _start_node("--state", str(state))
+    try:
+        assert lines[1] == f"state: {state}; saved there on exit\n"
+        chain = connect(url, expected_chain_id=31337)
+        deployed = deploy_contract(chain, dev_accounts()[0], "PlainERC20", 10**18).address
+        block = chain.w3.eth.block_number
+    finally:
+        _stop_node(process)
+    assert state.is_file()
+
+    process, url, lines = _start_node("--state", str(state))
+    try:
+        assert lines[1] == f"state: loaded from {state}, block {block}; saved there on exit\n"
+        chain = connect(url, expected_chain_id=31337)
+        assert chain.w3.eth.block_number == block
+        assert len(chain.w3.eth.get_code(deployed)) > 0
+    finally:
+        _stop_node(process)
+
+
+def test_node_state_in_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    result = run_cli("node", "--port", "0", "--state", str(tmp_path / "nowhere" / "chain.json"))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"error: --state {tmp_path / 'nowhere' / 'chain.json'}: folder {tmp_path / 'nowhere'} does not exist: "
+        "create it first"
+    ]
