@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 import requests
-from eth_account.signers.local import LocalAccount
 from web3.exceptions import Web3Exception
 
 from hktoken.chain.connection import connect
-from hktoken.chain.signers import DEFAULT_KEY_ENV, signer_from_env, signer_from_keystore
-from hktoken.errors import SignerError
+from hktoken.chain.signers import DEFAULT_KEY_ENV
+from hktoken.cli.options import DEFAULT_PASSWORD_ENV, load_signer
 from hktoken.units import from_base_units
-
-DEFAULT_PASSWORD_ENV = "HKTOKEN_KEYSTORE_PASSWORD"
 
 
 @click.command("ping")
@@ -39,24 +34,6 @@ def _optional(read: Callable[[], object]) -> str:
         return "unknown"
 
 
-def _load_signer(keystore: Path | None, key_env: str, password_env: str) -> LocalAccount:
-    if keystore is None:
-        return signer_from_env(key_env)
-    if not keystore.exists():  # before asking for a password the missing file would make useless
-        raise SignerError(
-            f"cannot read keystore {keystore} (No such file or directory)", fix="check the path and permissions"
-        )
-    password = os.environ.get(password_env)
-    if password is None:
-        if not sys.stdin.isatty():
-            raise SignerError(
-                f"no password for keystore {keystore}",
-                fix=f"set {password_env}, or run in a terminal to be prompted",
-            )
-        password = click.prompt(f"password for {keystore}", hide_input=True)
-    return signer_from_keystore(keystore, password)
-
-
 @click.command("account")
 @click.option(
     "--keystore",
@@ -74,7 +51,7 @@ def _load_signer(keystore: Path | None, key_env: str, password_env: str) -> Loca
 @click.option("--rpc-url", default=None, help="Also show the account's ether balance and nonce on this node.")
 def account_command(keystore: Path | None, key_env: str, password_env: str, rpc_url: str | None) -> None:
     """Show the address a private key or keystore signs as (the key itself is never shown)."""
-    signer = _load_signer(keystore, key_env, password_env)
+    signer = load_signer(keystore, key_env, password_env)
     line = f"address {signer.address}"
     if rpc_url:
         chain = connect(rpc_url)
