@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from hktoken.contracts._abi.dv_p_settlement import DvPSettlementFunctions
 from hktoken.contracts._abi.extension_probe_token import ExtensionProbeTokenFunctions
 from hktoken.contracts._abi.hkd_stablecoin import HKDStablecoinFunctions
 from hktoken.contracts._abi.investor_registry import InvestorRegistryFunctions
@@ -13,6 +14,7 @@ from hktoken.contracts._abi.rwa_token_admin import RWATokenAdminFunctions
 from hktoken.contracts.surface import AbiSurface
 
 SURFACES: dict[str, type[AbiSurface]] = {
+    "DvPSettlement": DvPSettlementFunctions,
     "ExtensionProbeToken": ExtensionProbeTokenFunctions,
     "HKDStablecoin": HKDStablecoinFunctions,
     "InvestorRegistry": InvestorRegistryFunctions,
@@ -23,6 +25,7 @@ SURFACES: dict[str, type[AbiSurface]] = {
 
 __all__ = [
     "SURFACES",
+    "DvPSettlementFunctions",
     "ExtensionProbeTokenFunctions",
     "HKDStablecoinFunctions",
     "InvestorRegistryFunctions",
