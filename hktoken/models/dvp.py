@@ -17,7 +17,7 @@ from eth_account.messages import SignableMessage, encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.crypto import keccak
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from hktoken.errors import SpecError
 from hktoken.models.common import Address, Model, to_address
@@ -120,11 +120,11 @@ class Trade(Model):
     seller: Address
     buyer: Address
     asset: Address = Field(description="The security token.")
+    asset_decimals: int = Field(ge=0, le=77, description="The asset's decimals (validated before the amount).")
     asset_amount: Decimal = Field(gt=0, description="Delivered by the seller, in the asset's units.")
-    asset_decimals: int = Field(ge=0, le=77)
     payment: Address = Field(description="The payment token (the HKD stablecoin, or any ERC-20).")
+    payment_decimals: int = Field(ge=0, le=77, description="The payment token's decimals.")
     payment_amount: Decimal = Field(gt=0, description="The price, paid by the buyer, in the payment token's units.")
-    payment_decimals: int = Field(ge=0, le=77)
     seller_nonce: int = Field(ge=0, le=UINT256_MAX)
     buyer_nonce: int = Field(ge=0, le=UINT256_MAX)
     expiry: datetime = Field(description="The last moment (block time) the trade can settle; in the future.")
@@ -135,6 +135,17 @@ class Trade(Model):
     def _no_float(cls, value: Any) -> Any:
         if isinstance(value, float | bool):
             raise ValueError(f"{value!r} is a {type(value).__name__}: pass a Decimal, int or str (floats are inexact)")
+        return value
+
+    @field_validator("asset_amount", "payment_amount")
+    @classmethod
+    def _within_precision(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        decimals = info.data.get(info.field_name.replace("_amount", "_decimals") if info.field_name else "")
+        if isinstance(decimals, int):
+            try:
+                to_base_units(value, decimals, what=str(info.field_name))
+            except SpecError as exc:
+                raise ValueError(exc.message) from exc
         return value
 
     @field_validator("seller_nonce", "buyer_nonce", "asset_decimals", "payment_decimals", mode="before")
@@ -157,14 +168,6 @@ class Trade(Model):
     def _consistent(self) -> Trade:
         if self.seller == self.buyer:
             raise ValueError(f"seller and buyer are the same account {self.seller}")
-        for what, amount, decimals in (
-            ("asset_amount", self.asset_amount, self.asset_decimals),
-            ("payment_amount", self.payment_amount, self.payment_decimals),
-        ):
-            try:
-                to_base_units(amount, decimals, what=what)
-            except SpecError as exc:
-                raise ValueError(exc.message) from exc
         return self
 
     # --- the contract's view -------------------------------------------------------------------------
