@@ -128,8 +128,14 @@ contract DvPSettlement is IDvPSettlement, EIP712, AccessControl, Pausable {
     }
 
     /// @dev The EIP-712 struct hash: the type hash and the ten static fields, hashed in one go from calldata.
-    function _structHash(Trade calldata trade) private pure returns (bytes32) {
-        return keccak256(abi.encode(TRADE_TYPEHASH, trade));
+    function _structHash(Trade calldata trade) private pure returns (bytes32 structHash) {
+        bytes32 typeHash = TRADE_TYPEHASH;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            calldatacopy(add(ptr, 0x20), trade, 0x140)
+            structHash := keccak256(ptr, 0x160)
+        }
     }
 
     /// @dev Flips the nonce's bit in the party's bitmap; refuses a bit already set (used or cancelled).
@@ -146,7 +152,13 @@ contract DvPSettlement is IDvPSettlement, EIP712, AccessControl, Pausable {
         address recovered;
         ECDSA.RecoverError err;
         if (signature.length == 64) {
-            (recovered, err,) = ECDSA.tryRecover(digest, bytes32(signature[0:32]), bytes32(signature[32:64]));
+            bytes32 r;
+            bytes32 vs;
+            assembly ("memory-safe") {
+                r := calldataload(signature.offset)
+                vs := calldataload(add(signature.offset, 0x20))
+            }
+            (recovered, err,) = ECDSA.tryRecover(digest, r, vs);
         } else {
             (recovered, err,) = ECDSA.tryRecoverCalldata(digest, signature);
         }

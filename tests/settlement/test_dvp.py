@@ -15,6 +15,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from eth_keys import keys
 from eth_utils.crypto import keccak
+from web3.exceptions import ContractLogicError
 
 from hktoken import DvPSettlement, RWAToken, SpecError, Trade, TradeRefused, TransferRestricted
 from hktoken.chain import Chain
@@ -343,6 +344,18 @@ def test_a_self_trade_and_an_empty_leg_are_refused_by_the_contract(desk: Desk) -
             desk.dvp.raw.settle(desk.platform, empty_asset, s_sig, b_sig)
         with reverts("EmptyLeg", token=desk.m.hkd.address):
             desk.dvp.raw.settle(desk.platform, empty_payment, s_sig, b_sig)
+
+
+def test_a_trade_with_dirty_address_bits_is_refused(desk: Desk) -> None:
+    """The struct hash is taken over the raw calldata words; an address word with dirty high bits (which would
+    hash differently from the signed trade) is refused by Solidity's calldata validation before anything moves."""
+    trade, s_sig, b_sig = desk.signed(desk.trade())
+    data = bytearray.fromhex(desk.dvp.contract.encode_abi("settle", args=[trade.as_struct(), s_sig, b_sig])[2:])
+    assert desk.chain.w3.eth.call({"from": desk.platform.address, "to": desk.dvp.address, "data": bytes(data)}) == b""
+    data[4 + 11] = 1  # the byte just above the seller's 20 address bytes
+    with pytest.raises(ContractLogicError) as refused:
+        desk.chain.w3.eth.call({"from": desk.platform.address, "to": desk.dvp.address, "data": bytes(data)})
+    assert refused.value.data in (None, "0x", b"")  # no custom error: the calldata validation itself (not a signature)
 
 
 # ------------------------------------------------------------------------------------------------ roles
