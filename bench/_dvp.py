@@ -29,7 +29,7 @@ from hktoken.models.dvp import Trade
 from hktoken.units import UINT256_MAX
 
 HONG_KONG = 344
-EXPIRY = datetime(2100, 1, 1, tzinfo=UTC)  # fixed, so the signatures (and their calldata gas) repeat run to run
+EXPIRY = datetime(2100, 1, 1, tzinfo=UTC)  # fixed, so the signatures (hence the calldata gas) repeat run to run
 
 
 def _settled_gas(settlement: DvPSettlement, submitter: LocalAccount, trade: Trade, *parties: LocalAccount) -> int:
@@ -78,12 +78,14 @@ def measure(chain: Chain, accounts: Sequence[LocalAccount], erc20_transfer_gas: 
     first = _settled_gas(settlement, platform, trade(seller, buyer), seller, buyer)
     settle = _settled_gas(settlement, platform, trade(seller, buyer), seller, buyer)
 
+    deadline = int(EXPIRY.timestamp())
+
     def with_permits() -> int:
         deal = trade(permit_seller, permit_buyer)
         receipt = settlement.settle_with_permits(
             platform, deal, settlement.sign(deal, permit_seller), settlement.sign(deal, permit_buyer),
-            asset_permit=asset.sign_permit(permit_seller, settlement.address, deal.asset_amount),
-            payment_permit=hkd.sign_permit(permit_buyer, settlement.address, deal.payment_amount),
+            asset_permit=asset.sign_permit(permit_seller, settlement.address, deal.asset_amount, deadline=deadline),
+            payment_permit=hkd.sign_permit(permit_buyer, settlement.address, deal.payment_amount, deadline=deadline),
         )  # fmt: skip
         return int(receipt["gasUsed"])
 

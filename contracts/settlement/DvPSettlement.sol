@@ -98,6 +98,13 @@ contract DvPSettlement is IDvPSettlement, EIP712, AccessControl, Pausable {
         return _nonceBitmap[party][wordPosition];
     }
 
+    /// @notice ERC-165: `IDvPSettlement` and AccessControl's interfaces.
+    /// @param interfaceId The interface id.
+    /// @return True if supported.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IDvPSettlement).interfaceId || super.supportsInterface(interfaceId);
+    }
+
     /// @notice The EIP-712 domain separator of this contract on this chain.
     /// @return The domain separator.
     // solhint-disable-next-line func-name-mixedcase

@@ -24,6 +24,7 @@ from hktoken.abi import DEFAULT_ADMIN_ROLE
 from hktoken.chain.connection import Chain
 from hktoken.contracts._abi import DvPSettlementFunctions
 from hktoken.contracts.base import ContractWrapper, ERC20Wrapper
+from hktoken.contracts.kinds import interface_id, supports_interface
 from hktoken.errors import SpecError
 from hktoken.models.common import to_address
 from hktoken.models.dvp import ZERO_ADDRESS, DvPDomain, Trade, TradeRefused
@@ -50,6 +51,18 @@ class DvPSettlement(ContractWrapper[DvPSettlementFunctions]):
         holders = [to_address(p, what="pauser") for p in pausers] if pausers is not None else [admin.address]
         settlement = cls.deploy_artifact(chain, admin, admin.address)
         settlement.grant_roles(admin, {role: holders for role in settlement.roles if role != DEFAULT_ADMIN_ROLE})
+        return settlement
+
+    @classmethod
+    def at(cls, chain: Chain, address: str) -> Self:
+        """Wrap a deployed settlement contract; SpecError if the address holds no code or another contract (it must
+        answer ERC-165 for ``IDvPSettlement``)."""
+        settlement = super().at(chain, address)
+        if not supports_interface(chain, settlement.address, interface_id(chain, "IDvPSettlement")):
+            raise SpecError(
+                f"{settlement.address} on chain {chain.chain_id} holds no DvPSettlement (no IDvPSettlement ERC-165)",
+                fix="pass the address of the settlement contract",
+            )
         return settlement
 
     # --- the trade -----------------------------------------------------------------------------------

@@ -206,6 +206,40 @@ def test_a_frozen_seller_reverts_the_whole_settlement_with_code_4(desk: Desk) ->
     assert refusal.value.reason == "sender address frozen" == message_for(4)
 
 
+def test_a_refused_trade_settles_once_the_cause_is_fixed(desk: Desk) -> None:
+    """A refusal reverts everything, the nonces included: once the registrar verifies the buyer, the same signed
+    trade settles."""
+    trade = desk.trade(buyer=desk.stranger.address)
+    s_sig, b_sig = desk.dvp.sign(trade, desk.seller), desk.dvp.sign(trade, desk.stranger)
+    with reverts("TransferRestricted", code=3):
+        desk.dvp.settle(desk.platform, trade, s_sig, b_sig)
+    desk.m.registry.register(desk.m.admin, [investor(desk.chain, "DVP-LATE", [desk.stranger])])
+    desk.dvp.settle(desk.platform, trade, s_sig, b_sig)
+    assert desk.token.raw_balance_of(desk.stranger.address) == 10 * UNIT
+    assert desk.state(trade)["nonces"] == (True, True)
+
+
+def test_a_frozen_settlement_contract_is_refused_by_the_token_with_code_17(desk: Desk) -> None:
+    """The token's agent can shut the settlement contract out of its token: it is the spender of the asset leg."""
+    desk.token.set_address_frozen(desk.m.agent, desk.dvp.address, True)
+    trade, s_sig, b_sig = desk.signed(desk.trade())
+    with (
+        unchanged(desk.chain, desk.platform, watch=lambda: desk.state(trade)),
+        restricted(17, desk.seller.address, desk.buyer.address, 10 * UNIT),
+    ):
+        desk.dvp.settle(desk.platform, trade, s_sig, b_sig)
+
+
+def test_a_blocked_buyer_on_the_stablecoin_reverts_the_asset_leg_too(desk: Desk) -> None:
+    desk.m.hkd.block(desk.m.admin, desk.buyer.address)
+    trade, s_sig, b_sig = desk.signed(desk.trade())
+    with (
+        unchanged(desk.chain, desk.platform, watch=lambda: desk.state(trade)),
+        reverts("AccountIsBlocked", account=desk.buyer.address),
+    ):
+        desk.dvp.settle(desk.platform, trade, s_sig, b_sig)
+
+
 def test_a_short_stablecoin_balance_reverts_the_asset_leg_too(desk: Desk) -> None:
     trade, s_sig, b_sig = desk.signed(desk.trade(payment_amount=Decimal(100_001)))
     held = desk.m.hkd.raw_balance_of(desk.buyer.address)
@@ -398,6 +432,14 @@ def test_the_roles_after_deployment(desk: Desk) -> None:
     desk.dvp.grant_role(desk.m.admin, "PAUSER_ROLE", desk.platform.address)
     desk.dvp.pause(desk.platform)
     assert desk.dvp.paused()
+
+
+def test_binding_checks_the_kind_of_contract(desk: Desk) -> None:
+    assert DvPSettlement.at(desk.chain, desk.dvp.address).domain == desk.dvp.domain
+    with pytest.raises(SpecError, match="holds no DvPSettlement"):
+        DvPSettlement.at(desk.chain, desk.token.address)
+    with pytest.raises(SpecError, match="no contract code"):
+        DvPSettlement.at(desk.chain, desk.stranger.address)
 
 
 def test_deploy_refuses_a_zero_admin(desk: Desk) -> None:

@@ -167,7 +167,10 @@ class DvPSettlementFunctions(AbiSurface):
         )
 
     def supports_interface(self, interface_id: bytes) -> bool:
-        """``supportsInterface(bytes4 interfaceId) view returns (bool)``, called with eth_call."""
+        """ERC-165: `IDvPSettlement` and AccessControl's interfaces.
+
+        ``supportsInterface(bytes4 interfaceId) view returns (bool)``, called with eth_call.
+        """
         result: bool = self._call("supportsInterface(bytes4)", interface_id)
         return result
 
