@@ -178,6 +178,18 @@ def test_next_free_nonce_fills_the_written_word_first(desk: Desk) -> None:
     assert desk.dvp.raw.nonce_bitmap(s, 0) == 0b1011 | 1 << 255 and desk.dvp.raw.nonce_bitmap(s, 1) == 0
 
 
+@pytest.mark.parametrize(("seller_nonce", "buyer_nonce"), [(255, 256), (2**256 - 1, 2**255), (0, 2**256 - 256)])
+def test_nonces_anywhere_in_the_range_settle_once(desk: Desk, seller_nonce: int, buyer_nonce: int) -> None:
+    trade, s_sig, b_sig = desk.signed(desk.trade(seller_nonce=seller_nonce, buyer_nonce=buyer_nonce))
+    desk.dvp.settle(desk.platform, trade, s_sig, b_sig)
+    for party, nonce in ((desk.seller.address, seller_nonce), (desk.buyer.address, buyer_nonce)):
+        assert desk.dvp.raw.nonce_bitmap(party, nonce >> 8) == 1 << (nonce & 0xFF)  # exactly its bit, in its word
+        assert desk.dvp.nonce_used(party, nonce)
+        assert not desk.dvp.nonce_used(party, nonce ^ 1)  # its neighbour in the word is still free
+    with reverts("NonceAlreadyUsed", party=desk.seller.address, nonce=seller_nonce):
+        desk.dvp.raw.settle(desk.platform, trade.as_struct(), s_sig, b_sig)
+
+
 # ------------------------------------------------------------------------------------------------ each leg failing
 
 
