@@ -233,6 +233,11 @@ class DvPSettlement(ContractWrapper[DvPSettlementFunctions]):
             raise TradeRefused("nonce", f"nonce {nonce} of {signer.address} is already used or cancelled")
         return self.raw.cancel(signer, nonce)
 
+    def cancel_trade(self, signer: LocalAccount, trade: Trade) -> TxReceipt:
+        """Cancel the signer's side of ``trade`` (its nonce in the trade): the trade can no longer settle."""
+        party = trade.party(signer)
+        return self.cancel(signer, trade.seller_nonce if party == "seller" else trade.buyer_nonce)
+
     def nonce_used(self, party: str, nonce: int) -> bool:
         """Whether a party's nonce was used by a settlement or cancelled."""
         return self.raw.is_nonce_used(to_address(party, what="party"), nonce)

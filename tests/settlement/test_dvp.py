@@ -333,6 +333,19 @@ def test_a_trade_cancelled_by_either_party_is_refused(desk: Desk, party: str) ->
         desk.dvp.cancel(signer, nonce)
 
 
+def test_cancel_trade_cancels_the_signers_own_nonce(desk: Desk) -> None:
+    trade, s_sig, b_sig = desk.signed(desk.trade(seller_nonce=40, buyer_nonce=41))
+    receipt = desk.dvp.cancel_trade(desk.buyer, trade)
+    assert event_args(desk.dvp, receipt, "NonceCancelled") == [{"party": desk.buyer.address, "nonce": 41}]
+    assert (desk.dvp.nonce_used(desk.seller.address, 40), desk.dvp.nonce_used(desk.buyer.address, 41)) == (False, True)
+    with reverts("NonceAlreadyUsed", party=desk.buyer.address, nonce=41):
+        desk.dvp.raw.settle(desk.platform, trade.as_struct(), s_sig, b_sig)
+    with unchanged(desk.chain, desk.stranger), pytest.raises(SpecError, match="neither the seller"):
+        desk.dvp.cancel_trade(desk.stranger, trade)
+    with unchanged(desk.chain, desk.seller), pytest.raises(SpecError, match="must be an int"):
+        desk.dvp.cancel(desk.seller, 2**256)
+
+
 def test_a_party_cancels_while_settlement_is_paused(desk: Desk) -> None:
     desk.dvp.pause(desk.m.pauser)
     desk.dvp.cancel(desk.seller, 7)
