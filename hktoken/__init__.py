@@ -1,7 +1,15 @@
 """hktoken: compile, deploy and test tokenized real-world-asset contracts from Python."""
 
 from hktoken.chain import Anvil, Chain, HardhatNode, connect, dev_accounts, signer_from_env, signer_from_keystore
-from hktoken.contracts import HKDStablecoin, InvestorRegistry, RWAToken, SecurityToken, TokenRoles, TransferCheck
+from hktoken.contracts import (
+    DvPSettlement,
+    HKDStablecoin,
+    InvestorRegistry,
+    RWAToken,
+    SecurityToken,
+    TokenRoles,
+    TransferCheck,
+)
 from hktoken.errors import (
     ChainError,
     CompileError,
@@ -15,6 +23,7 @@ from hktoken.errors import (
     UnknownContractError,
 )
 from hktoken.models import ComplianceRules, Investor, InvestorClass, InvestorProfile
+from hktoken.models.dvp import DvPDomain, Trade, TradeRefused
 from hktoken.models.restrictions import Restriction
 
 __version__ = "0.1.0"
@@ -25,6 +34,8 @@ __all__ = [
     "ChainError",
     "CompileError",
     "ComplianceRules",
+    "DvPDomain",
+    "DvPSettlement",
     "HKDStablecoin",
     "HKTokenError",
     "HardhatNode",
@@ -40,6 +51,8 @@ __all__ = [
     "SpecError",
     "TokenRoles",
     "ToolchainError",
+    "Trade",
+    "TradeRefused",
     "TransactionReverted",
     "TransferCheck",
     "TransferRestricted",

@@ -1,6 +1,7 @@
 """Typed wrappers of hktoken's contracts, over the plain ABI surface generated from the artifacts."""
 
 from hktoken.contracts.base import ContractWrapper, ERC20Wrapper, deploy_contract, role_id
+from hktoken.contracts.dvp import DvPSettlement
 from hktoken.contracts.refusals import register_domain_errors
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.stablecoin import HKDStablecoin
@@ -11,6 +12,7 @@ __all__ = [
     "AbiSurface",
     "ContractWrapper",
     "Document",
+    "DvPSettlement",
     "ERC20Wrapper",
     "HKDStablecoin",
     "InvestorRegistry",

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from hktoken.contracts._abi.dv_p_settlement import DvPSettlementFunctions
+from hktoken.contracts._abi.erc1271_wallet_mock import ERC1271WalletMockFunctions
 from hktoken.contracts._abi.extension_probe_token import ExtensionProbeTokenFunctions
 from hktoken.contracts._abi.hkd_stablecoin import HKDStablecoinFunctions
 from hktoken.contracts._abi.investor_registry import InvestorRegistryFunctions
@@ -13,6 +15,8 @@ from hktoken.contracts._abi.rwa_token_admin import RWATokenAdminFunctions
 from hktoken.contracts.surface import AbiSurface
 
 SURFACES: dict[str, type[AbiSurface]] = {
+    "DvPSettlement": DvPSettlementFunctions,
+    "ERC1271WalletMock": ERC1271WalletMockFunctions,
     "ExtensionProbeToken": ExtensionProbeTokenFunctions,
     "HKDStablecoin": HKDStablecoinFunctions,
     "InvestorRegistry": InvestorRegistryFunctions,
@@ -23,6 +27,8 @@ SURFACES: dict[str, type[AbiSurface]] = {
 
 __all__ = [
     "SURFACES",
+    "DvPSettlementFunctions",
+    "ERC1271WalletMockFunctions",
     "ExtensionProbeTokenFunctions",
     "HKDStablecoinFunctions",
     "InvestorRegistryFunctions",
