@@ -1,7 +1,17 @@
 """hktoken: compile, deploy and test tokenized real-world-asset contracts from Python."""
 
 from hktoken.chain import Anvil, Chain, HardhatNode, connect, dev_accounts, signer_from_env, signer_from_keystore
-from hktoken.contracts import HKDStablecoin, InvestorRegistry, RWAToken, SecurityToken, TokenRoles, TransferCheck
+from hktoken.contracts import (
+    FundAdministrator,
+    FundRoles,
+    FundToken,
+    HKDStablecoin,
+    InvestorRegistry,
+    RWAToken,
+    SecurityToken,
+    TokenRoles,
+    TransferCheck,
+)
 from hktoken.errors import (
     ChainError,
     CompileError,
@@ -15,6 +25,7 @@ from hktoken.errors import (
     UnknownContractError,
 )
 from hktoken.models import ComplianceRules, Investor, InvestorClass, InvestorProfile
+from hktoken.models.fund import FundTerms, NavStrike
 from hktoken.models.restrictions import Restriction
 
 __version__ = "0.1.0"
@@ -25,6 +36,10 @@ __all__ = [
     "ChainError",
     "CompileError",
     "ComplianceRules",
+    "FundAdministrator",
+    "FundRoles",
+    "FundTerms",
+    "FundToken",
     "HKDStablecoin",
     "HKTokenError",
     "HardhatNode",
@@ -33,6 +48,7 @@ __all__ = [
     "InvestorProfile",
     "InvestorRegistry",
     "MissingRole",
+    "NavStrike",
     "RWAToken",
     "Restriction",
     "SecurityToken",
