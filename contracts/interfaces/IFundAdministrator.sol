@@ -160,8 +160,9 @@ interface IFundAdministrator {
     error InvalidTerm(string term);
 
     /// @notice Requests a subscription of the whole creation units `cash` buys at the next strike (AP_ROLE, verified).
-    /// @dev Escrows `cash` (approve first). At the claim, n = floor(cash * 10_000 / (unitCost * (10_000 + fee)))
-    /// units are minted; what they do not use is refunded.
+    /// @dev Escrows `cash` (approve first). At the claim, the most whole creation units the cash pays for with
+    /// their fee (cost = units * unitCost, fee = floor(cost * subscriptionFeeBps / 10_000)) are minted; the rest is
+    /// refunded.
     /// @param cash Payment tokens (base units).
     /// @return epoch The epoch (request id) the request falls in: the one open now.
     function requestSubscription(uint256 cash) external returns (uint256 epoch);

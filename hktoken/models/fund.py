@@ -17,7 +17,6 @@ from hktoken.models.common import Address, Model
 MAX_FEE_BPS = 1_000  # FundAdministrator.MAX_FEE_BPS: dealing fees at most 10%
 MAX_MANAGEMENT_FEE_BPS = 1_000  # FundToken.MAX_MANAGEMENT_FEE_BPS: at most 10% a year
 BPS = 10_000
-UINT64_MAX = 2**64 - 1
 
 
 class FundTerms(Model):
@@ -55,8 +54,6 @@ class FundTerms(Model):
     def _positive_age(cls, value: timedelta) -> timedelta:
         if value.total_seconds() < 1 or value.total_seconds() != int(value.total_seconds()):
             raise ValueError("must be a whole number of seconds, at least 1")
-        if value.total_seconds() > UINT64_MAX:
-            raise ValueError("is too long")
         return value
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from hktoken import FundRoles, FundTerms, FundToken, MissingRole, SpecError
+from hktoken.contracts.base import deploy_contract
 from hktoken.contracts.fund import FundAdministrator
 from hktoken.testing import nothing_sent, reverts
 from tests.assets.conftest import Market
@@ -653,3 +654,91 @@ def test_a_fee_that_rounds_to_zero_keeps_the_clock(fx: Fx) -> None:
     assert token.raw.last_management_fee_accrual() == t0
     with unchanged(chain, fx.m.admin, watch=fx.state), reverts("ZeroAddress"):
         token.raw.set_management_fee_receiver(fx.m.admin, ZERO)
+
+
+# --------------------------------------------------------------------------------------------- deployment checks
+
+
+def _deploy(fx: Fx, decimals: int = 18, **changes: Any) -> FundToken:
+    m = fx.m
+    return FundToken.deploy(
+        m.chain, m.admin, name="Rounding ETF", symbol="RETF", decimals=decimals, registry=m.registry,
+        roles=m.roles, admin_module=m.admin_module,
+        terms=_terms(m, fx.cash.address, fx.fees, fx.mgr.address, **changes),
+        fund_roles=FundRoles(fund_admins=[fx.fund_admin.address], participants=[fx.ap1.address]),
+    )  # fmt: skip
+
+
+def test_a_bad_deployment_sends_nothing(fx: Fx) -> None:
+    m = fx.m
+    with nothing_sent(m.chain, m.admin), pytest.raises(SpecError, match="creation_unit"):
+        _deploy(fx, decimals=2, creation_unit=Decimal("0.001"))
+    with nothing_sent(m.chain, m.admin), pytest.raises(SpecError, match="initial_nav"):
+        _deploy(fx, initial_nav=Decimal("10.0000001"))  # HKD has 6 decimals
+    with nothing_sent(m.chain, m.admin), pytest.raises(SpecError, match="payment_token"):
+        _deploy(fx, payment_token=fx.cash.address)  # no code there
+    with nothing_sent(m.chain, m.admin), pytest.raises(SpecError, match="treasury"):
+        FundToken.deploy(
+            m.chain, m.admin, name="X", symbol="X", decimals=18, registry=m.registry, treasury=m.treasury.address,
+            terms=_terms(m, fx.cash.address, fx.fees, fx.mgr.address),
+        )  # fmt: skip
+    outsider = extra_account("fund:outsider").address
+    with nothing_sent(m.chain, m.admin), pytest.raises(SpecError, match="not verified"):
+        FundToken.deploy(
+            m.chain, m.admin, name="X", symbol="X", decimals=18, registry=m.registry,
+            terms=_terms(m, fx.cash.address, fx.fees, fx.mgr.address), fund_roles=FundRoles(participants=[outsider]),
+        )  # fmt: skip
+
+
+def test_the_contracts_refuse_bad_terms(fx: Fx) -> None:
+    m = fx.m
+    base = [fx.token.address, m.hkd.address, m.admin.address, fx.cash.address, fx.fees]
+    for index, value, term in ((5, 0, "creationUnit"), (6, 0, "maxNavAge"), (7, 10_001, "navMoveBoundBps"),
+                               (8, 1001, "subscriptionFeeBps"), (9, 1001, "redemptionFeeBps"),
+                               (10, 0, "initialNavPerShare")):  # fmt: skip
+        args = [*base, UNIT, MAX_AGE, 500, 10, 20, 10 * HKD]
+        args[index] = value
+        with reverts("InvalidTerm", term=term):
+            deploy_contract(m.chain, m.admin, "FundAdministrator", *args)
+    module = m.admin_module
+    with reverts("ManagementFeeTooHigh", bps=1001, maxBps=1000):
+        deploy_contract(m.chain, m.admin, "FundToken", "X", "X", 18, m.registry.address, m.admin.address,
+                        m.admin.address, module, 1001, fx.mgr.address)  # fmt: skip
+    with reverts("ZeroAddress"):
+        deploy_contract(m.chain, m.admin, "FundToken", "X", "X", 18, m.registry.address, m.admin.address,
+                        m.admin.address, module, 100, ZERO)  # fmt: skip
+
+
+def test_rounding_is_in_the_funds_favour_to_the_wei(fx: Fx) -> None:
+    """A creation unit of 0.33 shares (2 decimals) at NAV 10.000001: its value, 3.30000033 HKD, is not a whole
+    number of HKD base units. A unit costs 3.300001 (rounded up) and redeems for 3.300000 (rounded down); the fees
+    (10 and 20 bps) are rounded down."""
+    token = _deploy(fx, decimals=2, creation_unit=Decimal("0.33"), management_fee_bps=0, management_fee_receiver=None)
+    adm, hkd = token.administrator(), fx.m.hkd
+    hkd.raw.approve(fx.cash, adm.address, 2**256 - 1)
+    assert (adm.raw.unit_cost(10_000_001), adm.raw.unit_proceeds(10_000_001)) == (3_300_001, 3_300_000)
+    adm.request_subscription(fx.ap1, Decimal("33.033010"))  # exactly 10 units and their (rounded) fee
+    adm.publish_nav(fx.fund_admin, adm.nav_strike("10.000001", when(fx.m.chain, -1)))
+    adm.strike(fx.fund_admin)
+    fill = adm.preview_subscription(1, fx.ap1.address)
+    # 10 units cost 33.000010; the fee is floor(33.000010 * 10 bps) = 0.033000; nothing is refunded (the
+    # estimate cash / (unit cost * 1.001) says 9.99999...: the claim still fills the 10th unit the cash pays for).
+    assert (fill.shares, fill.cost, fill.fee, fill.refund) == (
+        3 * Decimal("1.1"),
+        Decimal("33.00001"),
+        Decimal("0.033"),
+        0,
+    )
+    adm.claim_subscription(fx.ap1, 1)
+    assert token.raw_balance_of(fx.ap1.address) == 330
+    adm.request_redemption(fx.ap1, Decimal("0.99"))  # 3 units
+    fx.m.chain.increase_time(60)
+    adm.publish_nav(fx.fund_admin, adm.nav_strike("10.000001", when(fx.m.chain, -1)))
+    receipt = adm.strike(fx.fund_admin)
+    assert event_args(adm, receipt, "EpochStruck")[0]["redemptionCash"] == 3 * 3_300_000
+    before = hkd.raw_balance_of(fx.ap1.address)
+    receipt = adm.claim_redemption(fx.ap1, 2)
+    # proceeds 9.900000, fee floor(9.9 * 20 bps) = 0.019800, paid 9.880200; the administrator keeps nothing.
+    assert event_args(adm, receipt, "RedemptionClaimed")[0]["paid"] == 9_880_200
+    assert hkd.raw_balance_of(fx.ap1.address) - before == 9_880_200
+    assert hkd.raw_balance_of(adm.address) == 0

@@ -387,17 +387,21 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
         return move * _BPS > last * navMoveBoundBps;
     }
 
-    /// @dev n = floor(cash * 10_000 / (unitCost * (10_000 + fee))) whole units: then cost + floor(cost * fee /
-    /// 10_000) <= cash, so the refund never underflows.
+    /// @dev The most whole units u with u * unitCost + floor(u * unitCost * fee / 10_000) <= cash. The estimate
+    /// n = floor(cash * 10_000 / (unitCost * (10_000 + fee))) is affordable (it ignores the fee's rounding down)
+    /// and at most one short of the answer (unitCost >= 1), so one more unit is tried. The refund never underflows.
     function _subscriptionFill(uint256 cash, uint256 nav)
         private
         view
         returns (uint256 shares, uint256 cost, uint256 fee, uint256 refund)
     {
         uint256 perUnit = _unitCost(nav);
-        uint256 units = cash * _BPS / (perUnit * (_BPS + subscriptionFeeBps));
+        uint256 feeBps = subscriptionFeeBps;
+        uint256 units = cash * _BPS / (perUnit * (_BPS + feeBps));
+        uint256 next = (units + 1) * perUnit;
+        if (next + next * feeBps / _BPS <= cash) ++units;
         cost = units * perUnit;
-        fee = cost * subscriptionFeeBps / _BPS;
+        fee = cost * feeBps / _BPS;
         refund = cash - cost - fee;
         shares = units * creationUnit;
     }
