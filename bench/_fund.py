@@ -44,7 +44,8 @@ def _gas(receipt: TxReceipt) -> int:
 
 
 def _participants(chain: Chain, registry: InvestorRegistry, admin: LocalAccount) -> list[LocalAccount]:
-    aps: list[LocalAccount] = [Account.from_key(keccak(text=f"bench-fund-ap-{n}")) for n in range(PARTICIPANTS)]
+    """PARTICIPANTS verified APs, then the verified manager wallet that receives the management fee."""
+    aps: list[LocalAccount] = [Account.from_key(keccak(text=f"bench-fund-ap-{n}")) for n in range(PARTICIPANTS + 1)]
     expiry = datetime.fromtimestamp(chain.timestamp(), tz=UTC) + timedelta(days=365)
     registry.register(
         admin,
@@ -67,15 +68,16 @@ def _publish(chain: Chain, adm: FundAdministrator, signer: LocalAccount, nav: st
 
 
 def measure(chain: Chain, accounts: Sequence[LocalAccount], erc20_transfer_gas: int) -> dict[str, int | float]:
-    """The fund figures (``erc20_transfer_gas`` is only printed beside the share transfer, as a ratio)."""
+    """The fund figures. ``erc20_transfer_gas`` is not among them: ``main`` prints the share transfer's ratio to it."""
     admin, fund_admin, cash, fees = accounts[:4]
     registry = InvestorRegistry.deploy(chain, admin)
     hkd = HKDStablecoin.deploy(chain, admin)
-    aps = _participants(chain, registry, admin)
+    *aps, manager = _participants(chain, registry, admin)
     terms = FundTerms(
         payment_token=hkd.address, cash_account=cash.address, fee_receiver=fees.address,
         creation_unit=Decimal(1000), initial_nav=Decimal(10), max_nav_age=timedelta(days=1),
         nav_move_bound_bps=500, subscription_fee_bps=10, redemption_fee_bps=20,
+        management_fee_bps=50, management_fee_receiver=manager.address,
     )  # fmt: skip
     token = FundToken.deploy(
         chain, admin, name="Bench ETF", symbol="BETF", decimals=18, registry=registry,
@@ -83,9 +85,10 @@ def measure(chain: Chain, accounts: Sequence[LocalAccount], erc20_transfer_gas: 
         fund_roles=FundRoles(fund_admins=[fund_admin.address], participants=[ap.address for ap in aps]),
     )  # fmt: skip
     adm = token.administrator()
-    # Every AP already holds shares and cash, and has approved the administrator for both (approvals are not the
-    # request's cost); the cash account and the fee receiver already hold HKD.
-    token.batch_mint(admin, [(ap.address, Decimal(5000)) for ap in aps])
+    # Every AP (and the manager) already holds shares and cash, and has approved the administrator for both
+    # (approvals are not the request's cost); the cash account and the fee receiver already hold HKD. The
+    # management fee is 0.5% a year, so every strike also mints the fee accrued since the last one.
+    token.batch_mint(admin, [(ap.address, Decimal(5000)) for ap in [*aps, manager]])
     hkd.mint(admin, cash.address, Decimal(10_000_000))
     hkd.mint(admin, fees.address, Decimal(1))
     hkd.raw.approve(cash, adm.address, 2**256 - 1)
@@ -141,7 +144,7 @@ def main() -> None:
         "ETF share class (gasUsed, one transaction per block)",
         ["operation", "gas"],
         [
-            (f"strike: {SEVERAL} APs, a subscription and a redemption each", figures["fund_strike_gas"]),
+            (f"strike: {SEVERAL} APs, a subscription and a redemption each (+ fee mint)", figures["fund_strike_gas"]),
             ("strike: 1 redemption request", figures["fund_strike_gas_1_request"]),
             (f"strike: {PARTICIPANTS} redemption requests", figures["fund_strike_gas_20_requests"]),
             ("subscription request", figures["fund_request_gas"]),

@@ -194,7 +194,8 @@ interface IFundAdministrator {
     function confirmNav(uint256 navPerShare) external;
 
     /// @notice Settles the closed epoch at the pending NAV (FUND_ADMIN_ROLE): O(1) whatever the number of requests.
-    /// Burns the epoch's redemption shares and collects their cash from the cash account (which approves this).
+    /// Accrues the share token's management fee (ignoring a refusal), burns the epoch's redemption shares and
+    /// collects their cash from the cash account (which approves this).
     /// @return epoch The struck epoch.
     function strike() external returns (uint256 epoch);
 

@@ -209,12 +209,21 @@ def test_the_whole_lifecycle_to_the_wei(fx: Fx) -> None:
     ]
     assert token.raw_balance_of(adm.address) == UNIT and token.raw_balance_of(fx.ap1.address) == 500 * SHARE
     assert adm.pending_redemption(2, fx.ap1.address) == Decimal(1000)
-    # 6. NAV 10.40 (+3.8%), strike: the unit is burned and its 10,400 HKD collected from the cash account.
+    # 6. NAV 10.40 (+3.8%), strike: the management fee since the last strike is minted on the 5 units outstanding
+    # (1% a year, rounded down), then the unit is burned and its 10,400 HKD collected from the cash account.
+    accrued_from = token.raw.last_management_fee_accrual()
     fx.publish("10.40")
     receipt = adm.strike(fx.fund_admin)
+    struck_at = fx.m.chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
+    fee_shares = 5 * UNIT * 100 * (struck_at - accrued_from) // (10_000 * YEAR)
+    assert fee_shares > 0
     assert event_args(adm, receipt, "EpochStruck")[0]["redemptionCash"] == 10_400 * HKD
-    assert event_args(token, receipt, "Transfer") == [{"from": adm.address, "to": ZERO, "value": UNIT}]
-    assert token.raw.total_supply() == 4 * UNIT and token.raw_balance_of(adm.address) == 0
+    assert event_args(token, receipt, "Transfer") == [
+        {"from": ZERO, "to": fx.mgr.address, "value": fee_shares},
+        {"from": adm.address, "to": ZERO, "value": UNIT},
+    ]
+    assert token.raw.total_supply() == 4 * UNIT + fee_shares and token.raw_balance_of(adm.address) == 0
+    assert token.raw_balance_of(fx.mgr.address) == fee_shares
     assert hkd.raw_balance_of(adm.address) == 10_400 * HKD
     assert adm.claimable_redemption(2, fx.ap1.address) == Decimal(1000)
     # 7. AP1 claims: 10,400 HKD less the 20 bps fee (20.80).
@@ -607,6 +616,7 @@ def test_shares_trade_between_verified_investors_only(fx: Fx) -> None:
 def test_the_management_fee_accrues_by_time_in_new_shares(fx: Fx) -> None:
     token, chain = fx.token, fx.m.chain
     start = token.raw.last_management_fee_accrual()
+    chain.increase_time(10)
     token.accrue_management_fee(fx.ap3)  # no shares yet: the clock just moves on
     assert token.raw.last_management_fee_accrual() > start
     fx.m.hkd.mint(fx.m.admin, fx.ap1.address, Decimal(100))
@@ -614,13 +624,13 @@ def test_the_management_fee_accrues_by_time_in_new_shares(fx: Fx) -> None:
     fx.settle("10")
     adm_receipt = fx.adm.claim_subscription(fx.ap1, 1)
     assert event_args(fx.adm, adm_receipt, "SubscriptionClaimed")[0]["shares"] == 10 * UNIT
-    # The claim's mint did not accrue: the hours since the last accrual are charged on the supply found now
-    # (the documented approximation; accrue before each dealing to keep it small).
+    # The claim's mint did not accrue: the time since the strike's accrual is charged on the supply found now
+    # (the documented approximation; every strike accrues, so it covers only the claims since the last one).
     token.accrue_management_fee(fx.ap3)
     t0 = token.raw.last_management_fee_accrual()
     supply = token.raw.total_supply()
     paid_before = token.raw_balance_of(fx.mgr.address)
-    assert supply == 10 * UNIT + paid_before and paid_before > 0
+    assert supply == 10 * UNIT + paid_before
     chain.set_next_block_timestamp(t0 + YEAR)
     chain.mine()
     assert token.raw.accrued_management_fee() == supply // 100  # 1% of the supply over a year, rounded down
@@ -742,3 +752,52 @@ def test_rounding_is_in_the_funds_favour_to_the_wei(fx: Fx) -> None:
     assert event_args(adm, receipt, "RedemptionClaimed")[0]["paid"] == 9_880_200
     assert hkd.raw_balance_of(fx.ap1.address) - before == 9_880_200
     assert hkd.raw_balance_of(adm.address) == 0
+
+
+def test_a_fee_mint_the_token_refuses_does_not_stop_the_strike(fx: Fx) -> None:
+    adm, token = fx.adm, fx.token
+    fx.subscribe(fx.ap1, "20020")  # two units: one stays in issue after the redemption
+    fx.settle("10")
+    adm.claim_subscription(fx.ap1, 1)
+    adm.request_redemption(fx.ap1, Decimal(1000))
+    token.set_address_frozen(fx.m.agent, fx.mgr.address, True)  # the fee receiver cannot receive
+    t0 = token.raw.last_management_fee_accrual()
+    fx.publish("10")
+    assert token.raw.accrued_management_fee() > 0
+    receipt = adm.strike(fx.fund_admin)
+    assert event_args(token, receipt, "Transfer") == [{"from": adm.address, "to": ZERO, "value": UNIT}]
+    assert token.raw.last_management_fee_accrual() == t0  # still owed, paid at the next accrual that succeeds
+    token.set_address_frozen(fx.m.agent, fx.mgr.address, False)
+    owed = token.raw.accrued_management_fee()
+    receipt = token.accrue_management_fee(fx.ap3)
+    assert event_args(token, receipt, "ManagementFeeAccrued")[0]["shares"] >= owed > 0
+    # Called directly, a refused fee mint reverts with the token's restriction.
+    token.set_address_frozen(fx.m.agent, fx.mgr.address, True)
+    fx.m.chain.increase_time(3600)
+    fx.m.chain.mine()
+    with unchanged(fx.m.chain, fx.ap3, watch=fx.state), reverts("TransferRestricted", code=5):
+        token.accrue_management_fee(fx.ap3)
+
+
+def test_the_strike_costs_the_same_whatever_the_number_of_requests(fx: Fx) -> None:
+    """No loop over requests: a strike reads and writes the epoch's totals only."""
+    adm, chain = fx.adm, fx.m.chain
+    adm.grant_role(fx.m.admin, "AP_ROLE", fx.ap3.address)
+    fx.m.hkd.mint(fx.m.admin, fx.ap1.address, Decimal(100_000))
+    fx.subscribe(fx.ap1, "50050")
+    fx.settle("10")
+    adm.claim_subscription(fx.ap1, 1)  # AP1 holds 5 units
+    for ap in (fx.ap1, fx.ap2, fx.ap3):
+        fx.m.hkd.raw.approve(ap, adm.address, 2**256 - 1)
+    fx.token.raw.approve(fx.ap1, adm.address, 2**256 - 1)
+    used = []
+    for subscribers in ([fx.ap1], [fx.ap1, fx.ap2, fx.ap3]):
+        snapshot = chain.snapshot()
+        adm.raw.request_redemption(fx.ap1, UNIT)
+        for ap in subscribers:
+            adm.raw.request_subscription(ap, 20_020 * HKD)
+        fx.publish("10")
+        chain.set_next_block_timestamp(chain.timestamp() + 5)  # the same fee period in both runs
+        used.append(int(adm.strike(fx.fund_admin)["gasUsed"]))
+        chain.revert(snapshot)
+    assert used[0] == used[1]

@@ -8,6 +8,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IFundAdministrator} from "../../interfaces/IFundAdministrator.sol";
+import {IFundToken} from "../../interfaces/IFundToken.sol";
 import {IInvestorRegistry} from "../../interfaces/IInvestorRegistry.sol";
 import {IRWAToken} from "../../interfaces/IRWAToken.sol";
 import {ZeroAddress} from "../../compliance/Errors.sol";
@@ -269,6 +270,10 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
         // Whole creation units at the per-unit proceeds: the sum of the claims is exactly this, to the wei.
         uint256 cash = shares / creationUnit * _unitProceeds(p.navPerShare);
         emit EpochStruck(epoch, p.navPerShare, p.asOf, e.subscriptionCash, shares, cash);
+        // The management fee up to now is charged on the supply that was outstanding, before the burn. A refused
+        // fee mint (token paused, receiver not eligible) must not stop dealing: the fee keeps accruing and is paid
+        // at the next accrual that succeeds.
+        try IFundToken(address(shareToken)).accrueManagementFee() {} catch {}
         if (shares != 0) shareToken.burn(address(this), shares);
         if (cash != 0) paymentToken.safeTransferFrom(cashAccount, address(this), cash);
     }

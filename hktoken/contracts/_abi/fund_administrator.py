@@ -314,8 +314,9 @@ class FundAdministratorFunctions(AbiSurface):
         return result
 
     def strike(self, signer: LocalAccount) -> TxReceipt:
-        """Settles the closed epoch at the pending NAV (FUND_ADMIN_ROLE): O(1) whatever the number of requests. Burns
-        the epoch's redemption shares and collects their cash from the cash account (which approves this).
+        """Settles the closed epoch at the pending NAV (FUND_ADMIN_ROLE): O(1) whatever the number of requests.
+        Accrues the share token's management fee (ignoring a refusal), burns the epoch's redemption shares and
+        collects their cash from the cash account (which approves this).
 
         ``strike() returns (uint256 epoch)``, sent by ``signer``.
         """
