@@ -208,6 +208,7 @@ def test_the_whole_lifecycle_to_the_wei(fx: Fx) -> None:
         {"participant": fx.ap1.address, "epoch": 2, "shares": UNIT}
     ]
     assert token.raw_balance_of(adm.address) == UNIT and token.raw_balance_of(fx.ap1.address) == 500 * SHARE
+    assert token.holder_count() == 3  # AP1, AP2, INV: the treasury escrow is no investor
     assert adm.pending_redemption(2, fx.ap1.address) == Decimal(1000)
     # 6. NAV 10.40 (+3.8%), strike: the management fee since the last strike is minted on the 5 units outstanding
     # (1% a year, rounded down), then the unit is burned and its 10,400 HKD collected from the cash account.
