@@ -19,6 +19,7 @@ from eth_account.signers.local import LocalAccount
 from hktoken import FundRoles, FundTerms, FundToken, MissingRole, SpecError
 from hktoken.contracts.base import deploy_contract
 from hktoken.contracts.fund import FundAdministrator
+from hktoken.contracts.kinds import interface_id
 from hktoken.testing import nothing_sent, reverts
 from tests.assets.conftest import Market
 from tests.compliance._helpers import ZERO, event_args, extra_account, fund, restricted, unchanged, when
@@ -151,6 +152,9 @@ def test_the_deployment_wires_the_administrator_as_treasury_and_issuer(fx: Fx) -
     assert (adm.open_epoch(), adm.closed_epoch(), adm.pending_nav()) == (1, None, None)
     assert (token.management_fee_bps(), token.management_fee_receiver()) == (100, fx.mgr.address)
     assert token.supports_interface(bytes.fromhex("3edbb4c4"))  # ERC-7943, as RWAToken
+    assert token.supports_interface(interface_id(fx.m.chain, "IFundToken"))
+    assert not token.supports_interface(interface_id(fx.m.chain, "IFundAdministrator"))
+    assert adm.raw.supports_interface(bytes.fromhex("7965db0b"))  # IAccessControl
 
 
 # --------------------------------------------------------------------------------------------- the lifecycle
