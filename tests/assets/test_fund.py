@@ -8,6 +8,7 @@ a move of more than 5% needs a second person, subscription fee 10 bps, redemptio
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -806,3 +807,43 @@ def test_the_strike_costs_the_same_whatever_the_number_of_requests(fx: Fx) -> No
         used.append(int(adm.strike(fx.fund_admin)["gasUsed"]))
         chain.revert(snapshot)
     assert used[0] == used[1]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_wei_is_accounted_for(fx: Fx, seed: int) -> None:
+    """Random cash, NAVs and redemptions: after every claim the administrator holds nothing, no HKD is created or
+    lost, and the cash account and the fee receiver got exactly the claims' costs, proceeds and fees."""
+
+    rng = random.Random(seed)
+    adm, hkd, token = fx.adm, fx.m.hkd, fx.token
+    parties = fx.wallets()
+    total = sum(hkd.raw_balance_of(w) for w in parties)
+    cash0, fees0 = hkd.raw_balance_of(fx.cash.address), hkd.raw_balance_of(fx.fees)
+    costs = fees = proceeds = 0
+    aps = (fx.ap1, fx.ap2)
+    for ap in aps:
+        fx.m.hkd.raw.approve(ap, adm.address, 2**256 - 1)
+        adm.raw.request_subscription(ap, rng.randrange(30_000 * HKD, 90_000 * HKD))
+    nav = rng.randrange(9_600_000, 10_400_000)  # within 5% of the launch price, to the HKD base unit
+    fx.publish(f"{Decimal(nav) / HKD}")
+    adm.strike(fx.fund_admin)
+    for ap in aps:
+        claimed = event_args(adm, adm.claim_subscription(ap, 1), "SubscriptionClaimed")[0]
+        costs, fees = costs + claimed["cost"], fees + claimed["fee"]
+        assert claimed["shares"] % UNIT == 0
+    for ap in aps:
+        units = token.raw_balance_of(ap.address) // UNIT
+        if units:
+            token.raw.approve(ap, adm.address, units * UNIT)
+            adm.raw.request_redemption(ap, rng.randrange(1, units + 1) * UNIT)
+    fx.publish(f"{Decimal(rng.randrange(nav * 96 // 100, nav * 104 // 100)) / HKD}")
+    adm.strike(fx.fund_admin)
+    for ap in aps:
+        if adm.raw.claimable_redemption_request(2, ap.address):
+            paid = event_args(adm, adm.claim_redemption(ap, 2), "RedemptionClaimed")[0]
+            assert paid["proceeds"] == paid["fee"] + paid["paid"]
+            proceeds, fees = proceeds + paid["proceeds"], fees + paid["fee"]
+    assert hkd.raw_balance_of(adm.address) == 0 and token.raw_balance_of(adm.address) == 0
+    assert sum(hkd.raw_balance_of(w) for w in parties) == total
+    assert hkd.raw_balance_of(fx.cash.address) - cash0 == costs - proceeds
+    assert hkd.raw_balance_of(fx.fees) - fees0 == fees
