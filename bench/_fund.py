@@ -68,7 +68,9 @@ def _publish(chain: Chain, adm: FundAdministrator, signer: LocalAccount, nav: st
 
 
 def measure(chain: Chain, accounts: Sequence[LocalAccount], erc20_transfer_gas: int) -> dict[str, int | float]:
-    """The fund figures. ``erc20_transfer_gas`` is not among them: ``main`` prints the share transfer's ratio to it."""
+    """The fund figures, on contracts of its own (registry, HKD, admin module): ``accounts[:4]`` are the admin, the
+    fund admin, the cash account and the fee receiver (funded, otherwise unused). ``erc20_transfer_gas`` is not
+    among the figures: ``main`` prints the share transfer's ratio to it."""
     admin, fund_admin, cash, fees = accounts[:4]
     registry = InvestorRegistry.deploy(chain, admin)
     hkd = HKDStablecoin.deploy(chain, admin)
