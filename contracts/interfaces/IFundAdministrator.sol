@@ -57,6 +57,10 @@ interface IFundAdministrator {
     /// @param epoch The epoch.
     /// @param shares Shares returned.
     event RedemptionCancelled(address indexed participant, uint256 indexed epoch, uint256 shares);
+    /// @notice `epoch` closed: requests from now on fall in the next epoch.
+    /// @param epoch The closed epoch.
+    /// @param at When it closed (the cut-off).
+    event EpochClosed(uint256 indexed epoch, uint64 at);
     /// @notice A NAV was published; it closed `epoch` (or replaced the NAV pending for it).
     /// @param epoch The closed epoch it will settle.
     /// @param navPerShare NAV per whole share (payment-token base units).
@@ -142,6 +146,13 @@ interface IFundAdministrator {
     /// @param asOf Its valuation time.
     /// @param maxAge The maximum age in seconds.
     error NavStale(uint64 asOf, uint64 maxAge);
+    /// @notice The NAV is valued before the cut-off of the epoch it would settle.
+    /// @param asOf Its valuation time.
+    /// @param cutOff The epoch's cut-off.
+    error NavBeforeCutOff(uint64 asOf, uint64 cutOff);
+    /// @notice An epoch is already closed and waiting for its strike.
+    /// @param epoch The closed epoch.
+    error EpochAlreadyClosed(uint256 epoch);
     /// @notice No NAV is waiting for a strike.
     error NoNavPending();
     /// @notice The pending NAV moved more than the bound and no NAV confirmer has confirmed it.
@@ -183,10 +194,18 @@ interface IFundAdministrator {
     /// @return shares Shares returned.
     function cancelRedemption(uint256 epoch) external returns (uint256 shares);
 
+    /// @notice Closes the open epoch at a cut-off, before its NAV is valued (FUND_ADMIN_ROLE): requests from now on
+    /// fall in the next epoch, and the NAV that settles this one must be valued at or after the cut-off.
+    /// @dev Optional: a publication closes the open epoch itself (its cut-off is then the publication).
+    /// @return epoch The closed epoch.
+    function closeEpoch() external returns (uint256 epoch);
+
     /// @notice Publishes a NAV per whole share (FUND_ADMIN_ROLE). The first publication after a strike closes the
-    /// open epoch (later requests fall in the next one); publishing again before the strike replaces it.
+    /// open epoch unless `closeEpoch` did (later requests fall in the next one); publishing again before the
+    /// strike replaces it.
     /// @param navPerShare NAV per whole share in payment-token base units.
-    /// @param asOf Valuation time (not in the future, newer than the last struck NAV, not stale).
+    /// @param asOf Valuation time (not in the future, newer than the last struck NAV, not stale, not before the
+    /// cut-off of `closeEpoch`).
     function publishNav(uint256 navPerShare, uint64 asOf) external;
 
     /// @notice Confirms the pending NAV (NAV_CONFIRMER_ROLE, not its publisher).

@@ -151,6 +151,16 @@ class FundAdministrator(ContractWrapper[FundAdministratorFunctions]):
             signer, self._cash_units(checked.nav_per_share, "nav_per_share"), checked.as_of_timestamp
         )
 
+    def close_epoch(self, signer: LocalAccount) -> TxReceipt:
+        """Close the open epoch at a cut-off before valuing it (FUND_ADMIN_ROLE): its NAV must then be valued at or
+        after this block's time. Optional: :meth:`publish_nav` closes the open epoch itself."""
+        return self.raw.close_epoch(signer)
+
+    def cut_off(self) -> datetime | None:
+        """The cut-off of the closed epoch when :meth:`close_epoch` closed it, else None."""
+        at = self.raw.cut_off_at()
+        return chain_time(at) if at else None
+
     def confirm_nav(self, signer: LocalAccount, nav_per_share: Amount) -> TxReceipt:
         """Confirm the pending NAV (NAV_CONFIRMER_ROLE, not its publisher); ``nav_per_share`` is the value seen."""
         return self.raw.confirm_nav(signer, self._cash_units(nav_per_share, "nav_per_share"))

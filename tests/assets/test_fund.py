@@ -21,6 +21,7 @@ from hktoken import FundRoles, FundTerms, FundToken, MissingRole, SpecError
 from hktoken.contracts.base import deploy_contract
 from hktoken.contracts.fund import FundAdministrator
 from hktoken.contracts.kinds import interface_id
+from hktoken.models.common import chain_time
 from hktoken.testing import nothing_sent, reverts
 from tests.assets.conftest import Market
 from tests.compliance._helpers import ZERO, event_args, extra_account, fund, restricted, unchanged, when
@@ -75,6 +76,7 @@ class Fx:
             raw.closed_epoch(),
             raw.pending_nav(),
             raw.last_nav_per_share(),
+            raw.cut_off_at(),
             epochs,
             requests,
         )
@@ -847,3 +849,40 @@ def test_every_wei_is_accounted_for(fx: Fx, seed: int) -> None:
     assert sum(hkd.raw_balance_of(w) for w in parties) == total
     assert hkd.raw_balance_of(fx.cash.address) - cash0 == costs - proceeds
     assert hkd.raw_balance_of(fx.fees) - fees0 == fees
+
+
+def test_an_explicit_cut_off_makes_the_nav_be_valued_after_every_request(fx: Fx) -> None:
+    """Forward pricing by valuation time too: once the desk closes the epoch at a cut-off, its NAV must be valued at
+    or after it, so no request is priced on market data older than the request."""
+    adm, chain = fx.adm, fx.m.chain
+    fx.subscribe(fx.ap1, "10010")
+    chain.increase_time(3600)
+    receipt = adm.close_epoch(fx.fund_admin)
+    cut_off = chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"]
+    assert event_args(adm, receipt, "EpochClosed") == [{"epoch": 1, "at": cut_off}]
+    assert (adm.open_epoch(), adm.closed_epoch(), adm.cut_off()) == (2, 1, chain_time(cut_off))
+    assert fx.subscribe(fx.ap2, "10010") == 2  # after the cut-off: the next epoch
+    with unchanged(chain, fx.ap1, watch=fx.state), reverts("EpochNotOpen", epoch=1, openEpoch=2):
+        adm.cancel_subscription(fx.ap1, 1)
+    with unchanged(chain, fx.fund_admin, watch=fx.state), reverts("EpochAlreadyClosed", epoch=1):
+        adm.close_epoch(fx.fund_admin)
+    with unchanged(chain, fx.fund_admin, watch=fx.state), reverts("NavBeforeCutOff", asOf=cut_off - 1, cutOff=cut_off):
+        adm.raw.publish_nav(fx.fund_admin, 10 * HKD, cut_off - 1)
+    chain.increase_time(600)
+    chain.mine()
+    receipt = adm.raw.publish_nav(fx.fund_admin, 10 * HKD, cut_off)  # valued at the cut-off: accepted
+    assert event_args(adm, receipt, "NavPublished")[0]["epoch"] == 1
+    assert event_args(adm, receipt, "EpochClosed") == []  # already closed
+    adm.strike(fx.fund_admin)
+    assert (adm.closed_epoch(), adm.cut_off()) == (None, None)
+    # Without a cut-off, the publication closes the epoch itself (and says so).
+    receipt = fx.publish("10")
+    assert event_args(adm, receipt, "EpochClosed")[0]["epoch"] == 2
+
+
+def test_only_the_fund_admin_closes_an_epoch(fx: Fx) -> None:
+    with (
+        unchanged(fx.m.chain, fx.ap3, watch=fx.state),
+        reverts("AccessControlUnauthorizedAccount", account=fx.ap3.address, neededRole=fx.adm.role("FUND_ADMIN_ROLE")),
+    ):
+        fx.adm.close_epoch(fx.ap3)

@@ -68,6 +68,9 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
     uint128 public lastNavPerShare;
     /// @notice The last struck NAV's valuation time.
     uint64 public lastNavAsOf;
+    /// @notice The cut-off of the closed epoch when `closeEpoch` closed it (its NAV must be valued at or after it);
+    /// 0 when no epoch is closed or a publication closed it.
+    uint64 public cutOffAt;
 
     PendingNav private _pending;
     mapping(uint256 epoch => Epoch) private _epochs;
@@ -216,18 +219,22 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
     // ------------------------------------------------------------------ NAV
 
     /// @inheritdoc IFundAdministrator
+    function closeEpoch() external onlyRole(FUND_ADMIN_ROLE) returns (uint256 epoch) {
+        if (closedEpoch != 0) revert EpochAlreadyClosed(closedEpoch);
+        epoch = _close();
+        cutOffAt = uint64(block.timestamp);
+    }
+
+    /// @inheritdoc IFundAdministrator
     function publishNav(uint256 navPerShare, uint64 asOf) external onlyRole(FUND_ADMIN_ROLE) {
         if (navPerShare == 0 || navPerShare > type(uint128).max) revert InvalidNav(navPerShare);
         if (asOf > block.timestamp) revert NavFromTheFuture(asOf, block.timestamp);
         if (asOf <= lastNavAsOf) revert NavNotNewer(asOf, lastNavAsOf);
         if (block.timestamp - asOf > maxNavAge) revert NavStale(asOf, maxNavAge);
+        if (asOf < cutOffAt) revert NavBeforeCutOff(asOf, cutOffAt);
         uint256 epoch = closedEpoch;
-        if (epoch == 0) {
-            // Close the open epoch: every request in it was made before this NAV; later ones fall in the next.
-            epoch = openEpoch;
-            closedEpoch = epoch;
-            openEpoch = epoch + 1;
-        }
+        // Close the open epoch: every request in it was made before this NAV; later ones fall in the next.
+        if (epoch == 0) epoch = _close();
         bool needsConfirmation = _movedBeyondBound(navPerShare);
         _pending = PendingNav({
             navPerShare: uint128(navPerShare),
@@ -264,6 +271,7 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
         e.struckAt = uint64(block.timestamp);
         lastNavPerShare = p.navPerShare;
         lastNavAsOf = p.asOf;
+        cutOffAt = 0;
         closedEpoch = 0;
         delete _pending;
         uint256 shares = e.redemptionShares;
@@ -378,6 +386,13 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
     function _grantRole(bytes32 role, address account) internal override returns (bool) {
         if (role == AP_ROLE && !registry.isVerified(account)) revert ParticipantNotVerified(account);
         return super._grantRole(role, account);
+    }
+
+    function _close() private returns (uint256 epoch) {
+        epoch = openEpoch;
+        closedEpoch = epoch;
+        openEpoch = epoch + 1;
+        emit EpochClosed(epoch, uint64(block.timestamp));
     }
 
     function _verifiedParticipant() private view returns (address ap) {

@@ -113,6 +113,14 @@ class FundAdministratorFunctions(AbiSurface):
         result: int = self._call("claimableSubscriptionRequest(uint256,address)", epoch, participant)
         return result
 
+    def close_epoch(self, signer: LocalAccount) -> TxReceipt:
+        """Closes the open epoch at a cut-off, before its NAV is valued (FUND_ADMIN_ROLE): requests from now on fall
+        in the next epoch, and the NAV that settles this one must be valued at or after the cut-off.
+
+        ``closeEpoch() returns (uint256 epoch)``, sent by ``signer``.
+        """
+        return self._send(signer, "closeEpoch()")
+
     def closed_epoch(self) -> int:
         """The closed epoch waiting for its strike (0: none).
 
@@ -134,6 +142,15 @@ class FundAdministratorFunctions(AbiSurface):
         ``creationUnit() view returns (uint256)``, called with eth_call.
         """
         result: int = self._call("creationUnit()")
+        return result
+
+    def cut_off_at(self) -> int:
+        """The cut-off of the closed epoch when `closeEpoch` closed it (its NAV must be valued at or after it); 0
+        when no epoch is closed or a publication closed it.
+
+        ``cutOffAt() view returns (uint64)``, called with eth_call.
+        """
+        result: int = self._call("cutOffAt()")
         return result
 
     def epoch_of(self, epoch: int) -> tuple[Any, ...]:
@@ -260,7 +277,8 @@ class FundAdministratorFunctions(AbiSurface):
 
     def publish_nav(self, signer: LocalAccount, nav_per_share: int, as_of: int) -> TxReceipt:
         """Publishes a NAV per whole share (FUND_ADMIN_ROLE). The first publication after a strike closes the open
-        epoch (later requests fall in the next one); publishing again before the strike replaces it.
+        epoch unless `closeEpoch` did (later requests fall in the next one); publishing again before the strike
+        replaces it.
 
         ``publishNav(uint256 navPerShare, uint64 asOf)``, sent by ``signer``.
         """
