@@ -3,6 +3,9 @@
 from hktoken.chain import Anvil, Chain, HardhatNode, connect, dev_accounts, signer_from_env, signer_from_keystore
 from hktoken.contracts import (
     DvPSettlement,
+    FundAdministrator,
+    FundRoles,
+    FundToken,
     HKDStablecoin,
     InvestorRegistry,
     RWAToken,
@@ -24,6 +27,7 @@ from hktoken.errors import (
 )
 from hktoken.models import ComplianceRules, Investor, InvestorClass, InvestorProfile
 from hktoken.models.dvp import DvPDomain, Trade, TradeRefused
+from hktoken.models.fund import FundTerms, NavStrike
 from hktoken.models.restrictions import Restriction
 
 __version__ = "0.1.0"
@@ -36,6 +40,10 @@ __all__ = [
     "ComplianceRules",
     "DvPDomain",
     "DvPSettlement",
+    "FundAdministrator",
+    "FundRoles",
+    "FundTerms",
+    "FundToken",
     "HKDStablecoin",
     "HKTokenError",
     "HardhatNode",
@@ -44,6 +52,7 @@ __all__ = [
     "InvestorProfile",
     "InvestorRegistry",
     "MissingRole",
+    "NavStrike",
     "RWAToken",
     "Restriction",
     "SecurityToken",

@@ -2,6 +2,7 @@
 
 from hktoken.contracts.base import ContractWrapper, ERC20Wrapper, deploy_contract, role_id
 from hktoken.contracts.dvp import DvPSettlement
+from hktoken.contracts.fund import FundAdministrator, FundRoles, FundToken
 from hktoken.contracts.refusals import register_domain_errors
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.stablecoin import HKDStablecoin
@@ -14,6 +15,9 @@ __all__ = [
     "Document",
     "DvPSettlement",
     "ERC20Wrapper",
+    "FundAdministrator",
+    "FundRoles",
+    "FundToken",
     "HKDStablecoin",
     "InvestorRegistry",
     "RWAToken",

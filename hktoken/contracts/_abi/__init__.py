@@ -7,6 +7,8 @@ from __future__ import annotations
 from hktoken.contracts._abi.dv_p_settlement import DvPSettlementFunctions
 from hktoken.contracts._abi.erc1271_wallet_mock import ERC1271WalletMockFunctions
 from hktoken.contracts._abi.extension_probe_token import ExtensionProbeTokenFunctions
+from hktoken.contracts._abi.fund_administrator import FundAdministratorFunctions
+from hktoken.contracts._abi.fund_token import FundTokenFunctions
 from hktoken.contracts._abi.hkd_stablecoin import HKDStablecoinFunctions
 from hktoken.contracts._abi.investor_registry import InvestorRegistryFunctions
 from hktoken.contracts._abi.plain_erc20 import PlainERC20Functions
@@ -18,6 +20,8 @@ SURFACES: dict[str, type[AbiSurface]] = {
     "DvPSettlement": DvPSettlementFunctions,
     "ERC1271WalletMock": ERC1271WalletMockFunctions,
     "ExtensionProbeToken": ExtensionProbeTokenFunctions,
+    "FundAdministrator": FundAdministratorFunctions,
+    "FundToken": FundTokenFunctions,
     "HKDStablecoin": HKDStablecoinFunctions,
     "InvestorRegistry": InvestorRegistryFunctions,
     "PlainERC20": PlainERC20Functions,
@@ -30,6 +34,8 @@ __all__ = [
     "DvPSettlementFunctions",
     "ERC1271WalletMockFunctions",
     "ExtensionProbeTokenFunctions",
+    "FundAdministratorFunctions",
+    "FundTokenFunctions",
     "HKDStablecoinFunctions",
     "InvestorRegistryFunctions",
     "PlainERC20Functions",
