@@ -10,13 +10,13 @@ for each of them, test for test.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from hktoken import InvestorRegistry, RWAToken, SecurityToken, TokenRoles
+from hktoken import FundToken, InvestorRegistry, RWAToken, SecurityToken, TokenRoles
 from hktoken.chain import Chain
 from hktoken.contracts.base import deploy_contract
 
@@ -49,14 +49,19 @@ def _rwa_token(chain: Chain, admin: LocalAccount, spec: TokenSpec) -> SecurityTo
     )
 
 
-def _extension_probe(chain: Chain, admin: LocalAccount, spec: TokenSpec) -> SecurityToken[Any]:
-    """The test-only probe (fixed name, symbol and 18 decimals), closing a century from now."""
-    module = RWAToken.deploy_admin_module(chain, admin)
-    closes = chain.timestamp() + 100 * 365 * 86_400
-    contract = deploy_contract(
-        chain, admin, "ExtensionProbeToken", spec.registry.address, admin.address, spec.treasury, module, closes
-    )
-    token = RWAToken(chain, contract.address)
+def _asset_token(
+    chain: Chain,
+    admin: LocalAccount,
+    spec: TokenSpec,
+    artifact: str,
+    wrapper: type[SecurityToken[Any]],
+    base_args: Sequence[Any],
+    asset_args: Sequence[Any],
+) -> SecurityToken[Any]:
+    """Deploy an asset token straight from its artifact (its own constructor arguments after the base's, the world's
+    EOA treasury rather than a workflow contract) and grant the world's duties."""
+    contract = deploy_contract(chain, admin, artifact, *base_args, *asset_args)
+    token = wrapper(chain, contract.address)
     token.grant_roles(
         admin,
         {
@@ -69,15 +74,35 @@ def _extension_probe(chain: Chain, admin: LocalAccount, spec: TokenSpec) -> Secu
     return token
 
 
+def _base_args(chain: Chain, admin: LocalAccount, spec: TokenSpec) -> list[Any]:
+    module = RWAToken.deploy_admin_module(chain, admin)
+    return [spec.name, spec.symbol, spec.decimals, spec.registry.address, admin.address, spec.treasury, module]
+
+
+def _extension_probe(chain: Chain, admin: LocalAccount, spec: TokenSpec) -> SecurityToken[Any]:
+    """The test-only probe (fixed name, symbol and 18 decimals), closing a century from now."""
+    module = RWAToken.deploy_admin_module(chain, admin)
+    closes = chain.timestamp() + 100 * 365 * 86_400
+    base = [spec.registry.address, admin.address, spec.treasury, module]
+    return _asset_token(chain, admin, spec, "ExtensionProbeToken", RWAToken, base, [closes])
+
+
+def _fund_token(chain: Chain, admin: LocalAccount, spec: TokenSpec) -> SecurityToken[Any]:
+    """A share class with a 0.5% management fee to the treasury (accrued only on request: transfers see none)."""
+    return _asset_token(chain, admin, spec, "FundToken", FundToken, _base_args(chain, admin, spec), [50, spec.treasury])
+
+
 FACTORIES: dict[str, Factory] = {
     "RWAToken": _rwa_token,
     "ExtensionProbeToken": _extension_probe,
+    "FundToken": _fund_token,
 }
 
 # Each kind's own restriction codes (64 and up) and their messages, as its messageForTransferRestriction says them.
 ASSET_CODES: dict[str, dict[int, str]] = {
     "RWAToken": {},
     "ExtensionProbeToken": {64: "asset closed"},
+    "FundToken": {},
 }
 # Kinds whose codes hktoken's decoder names too (hktoken.models.restrictions.ASSET_MESSAGES; not the test probe's).
 ASSET_MESSAGE_KINDS = frozenset[str]()
