@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from hktoken.contracts._abi.bond_paying_agent import BondPayingAgentFunctions
+from hktoken.contracts._abi.bond_token import BondTokenFunctions
 from hktoken.contracts._abi.extension_probe_token import ExtensionProbeTokenFunctions
 from hktoken.contracts._abi.hkd_stablecoin import HKDStablecoinFunctions
 from hktoken.contracts._abi.investor_registry import InvestorRegistryFunctions
@@ -13,6 +15,8 @@ from hktoken.contracts._abi.rwa_token_admin import RWATokenAdminFunctions
 from hktoken.contracts.surface import AbiSurface
 
 SURFACES: dict[str, type[AbiSurface]] = {
+    "BondPayingAgent": BondPayingAgentFunctions,
+    "BondToken": BondTokenFunctions,
     "ExtensionProbeToken": ExtensionProbeTokenFunctions,
     "HKDStablecoin": HKDStablecoinFunctions,
     "InvestorRegistry": InvestorRegistryFunctions,
@@ -23,6 +27,8 @@ SURFACES: dict[str, type[AbiSurface]] = {
 
 __all__ = [
     "SURFACES",
+    "BondPayingAgentFunctions",
+    "BondTokenFunctions",
     "ExtensionProbeTokenFunctions",
     "HKDStablecoinFunctions",
     "InvestorRegistryFunctions",
