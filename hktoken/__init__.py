@@ -1,7 +1,17 @@
 """hktoken: compile, deploy and test tokenized real-world-asset contracts from Python."""
 
 from hktoken.chain import Anvil, Chain, HardhatNode, connect, dev_accounts, signer_from_env, signer_from_keystore
-from hktoken.contracts import HKDStablecoin, InvestorRegistry, RWAToken, SecurityToken, TokenRoles, TransferCheck
+from hktoken.contracts import (
+    BondPayingAgent,
+    BondRoles,
+    BondToken,
+    HKDStablecoin,
+    InvestorRegistry,
+    RWAToken,
+    SecurityToken,
+    TokenRoles,
+    TransferCheck,
+)
 from hktoken.errors import (
     ChainError,
     CompileError,
@@ -15,12 +25,18 @@ from hktoken.errors import (
     UnknownContractError,
 )
 from hktoken.models import ComplianceRules, Investor, InvestorClass, InvestorProfile
+from hktoken.models.bond import BondRestriction, BondTerms
 from hktoken.models.restrictions import Restriction
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Anvil",
+    "BondPayingAgent",
+    "BondRestriction",
+    "BondRoles",
+    "BondTerms",
+    "BondToken",
     "Chain",
     "ChainError",
     "CompileError",

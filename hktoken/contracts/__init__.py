@@ -1,6 +1,7 @@
 """Typed wrappers of hktoken's contracts, over the plain ABI surface generated from the artifacts."""
 
 from hktoken.contracts.base import ContractWrapper, ERC20Wrapper, deploy_contract, role_id
+from hktoken.contracts.bond import BondPayingAgent, BondRoles, BondToken, CallTerms
 from hktoken.contracts.refusals import register_domain_errors
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.stablecoin import HKDStablecoin
@@ -9,6 +10,10 @@ from hktoken.contracts.token import Document, RWAToken, SecurityToken, TokenRole
 
 __all__ = [
     "AbiSurface",
+    "BondPayingAgent",
+    "BondRoles",
+    "BondToken",
+    "CallTerms",
     "ContractWrapper",
     "Document",
     "ERC20Wrapper",

@@ -118,11 +118,11 @@ contract BondPayingAgent is AccessControl, ReentrancyGuardTransient, IBondPaying
 
     /// @inheritdoc IBondPayingAgent
     function couponFunding(uint256 index) public view returns (uint256 amount) {
+        uint256[] memory dates = bond.couponDates();
+        if (index >= dates.length) revert UnknownCoupon(index);
         uint256 funded = fundedCoupons;
         if (index < funded) revert CouponAlreadyFunded(index);
         if (index != funded) revert CouponOutOfOrder(index, funded);
-        uint256[] memory dates = bond.couponDates();
-        if (index >= dates.length) revert UnknownCoupon(index);
         uint256 date = dates[index];
         (bool called, uint256 callDate,) = bond.callTerms();
         if (called && date > callDate) revert CouponCancelledByCall(index);

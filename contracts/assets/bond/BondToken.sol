@@ -95,7 +95,8 @@ contract BondToken is RWATokenBase, IBondToken {
     /// @param paymentToken_ The stablecoin coupons and principal are paid in.
     /// @param terms_ [denomination: face value of one whole token in payment-token base units (< 2^96), annual
     /// coupon rate in basis points (1 to 10,000), coupons per year (1, 2, 4 or 12), issue date, maturity date (unix
-    /// times), minimum call notice (seconds)].
+    /// times), minimum call notice (seconds), ISO 4217 currency code as three ASCII bytes ("HKD" = 0x484b44)]: one
+    /// array, as the constructor's arguments must stay within the legacy code generator's stack.
     /// @param couponDates_ The coupon record dates, increasing, after issue and not after maturity (1 to 64).
     constructor(
         string memory name_,
@@ -107,13 +108,13 @@ contract BondToken is RWATokenBase, IBondToken {
         address adminModule_,
         bytes12 isin_,
         address paymentToken_,
-        uint256[6] memory terms_,
+        uint256[7] memory terms_,
         uint64[] memory couponDates_
     ) RWATokenBase(name_, symbol_, decimals_, registry_, admin, treasury_, adminModule_) {
         _PAYING_AGENT = _createAgent(paymentToken_, decimals_, admin);
         _checkTerms(decimals_, isin_, paymentToken_, terms_, couponDates_);
         _ISIN = isin_;
-        _CURRENCY_CODE = bytes3("HKD");
+        _CURRENCY_CODE = bytes3(uint24(terms_[6]));
         _PAYMENT_TOKEN = paymentToken_;
         _DENOMINATION = terms_[0];
         _RATE = uint16(terms_[1]);
@@ -394,7 +395,7 @@ contract BondToken is RWATokenBase, IBondToken {
         uint8 decimals_,
         bytes12 isin_,
         address paymentToken_,
-        uint256[6] memory terms_,
+        uint256[7] memory terms_,
         uint64[] memory couponDates_
     ) private view {
         (uint256 denomination_, uint256 couponRate_, uint256 couponFrequency_) = (terms_[0], terms_[1], terms_[2]);
@@ -411,6 +412,7 @@ contract BondToken is RWATokenBase, IBondToken {
         }
         if (terms_[3] >= terms_[4] || terms_[4] > type(uint32).max) revert InvalidBondTerms("maturityDate");
         if (terms_[5] > type(uint32).max) revert InvalidBondTerms("minCallNotice");
+        if (terms_[6] == 0 || terms_[6] > type(uint24).max) revert InvalidBondTerms("currencyCode");
         uint256 n = couponDates_.length;
         if (n == 0 || n > _MAX_COUPONS) revert InvalidBondTerms("couponDates");
         uint256 previous = terms_[3];
