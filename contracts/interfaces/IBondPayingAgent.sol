@@ -74,6 +74,10 @@ interface IBondPayingAgent {
     /// @param index The coupon.
     /// @return amount Payment-token base units.
     function couponFunding(uint256 index) external view returns (uint256 amount);
+    /// @notice The coupon of one whole token, in payment-token base units (denomination * rate / 10,000 /
+    /// frequency: exact, as the token's constructor checks).
+    /// @return The coupon per token.
+    function couponPerToken() external view returns (uint256);
     /// @notice What a claim by `holder` would pay now: its coupons recorded and funded, not yet paid (0 when a claim
     /// would be refused).
     /// @param holder The holder.

@@ -53,9 +53,6 @@ interface IBondToken is IRWAToken {
     /// @notice ERC-7092: coupons per year (1, 2, 4 or 12).
     /// @return The frequency.
     function couponFrequency() external view returns (uint256);
-    /// @notice The coupon of one whole token, in payment-token base units (denomination * rate / 10,000 / frequency).
-    /// @return The coupon per token.
-    function couponPerToken() external view returns (uint256);
     /// @notice ERC-7092: issue date (unix time).
     /// @return The issue date.
     function issueDate() external view returns (uint256);
@@ -74,10 +71,11 @@ interface IBondToken is IRWAToken {
     /// @notice How many coupons are recorded now (dated at or before now, and not after a call date).
     /// @return The count.
     function recordedCoupons() external view returns (uint256);
-    /// @notice Supply outside the treasury at the end of second `time` (from the checkpoints).
-    /// @param time Unix time.
+    /// @notice Supply outside the treasury at the record time of coupon `index` (from the checkpoints): what its
+    /// funding covers.
+    /// @param index The coupon.
     /// @return The outstanding supply (bond base units).
-    function outstandingAt(uint256 time) external view returns (uint256);
+    function outstandingAtRecord(uint256 index) external view returns (uint256);
     /// @notice What collecting `holder`'s coupons through the first `limit` coupons would pay now (0 when it
     /// would be refused: frozen, or owed a coupon beyond `limit`).
     /// @param holder The holder.

@@ -238,9 +238,9 @@ class BondToken(SecurityToken[BondTokenFunctions]):
         """What a claim by ``holder`` would pay now (payment-token units; 0 when it would be refused)."""
         return self.paying_agent.claimable(holder)
 
-    def outstanding_at(self, when: datetime) -> Decimal:
-        """Supply outside the treasury at the end of second ``when`` (bond units)."""
-        return self.from_units(self.raw.outstanding_at(int(when.timestamp())))
+    def outstanding_at_record(self, index: int) -> Decimal:
+        """Supply outside the treasury at coupon ``index``'s record time, which its funding covers (bond units)."""
+        return self.from_units(self.raw.outstanding_at_record(_coupon_index(index)))
 
     def call_terms(self) -> CallTerms | None:
         """The early call, or None."""

@@ -127,8 +127,12 @@ contract BondPayingAgent is AccessControl, ReentrancyGuardTransient, IBondPaying
         (bool called, uint256 callDate,) = bond.callTerms();
         if (called && date > callDate) revert CouponCancelledByCall(index);
         if (block.timestamp < date) revert CouponNotRecorded(index, date);
-        // Changes in a block stamped `date` come after the record (a transfer then already accrues the coupon).
-        return bond.outstandingAt(date - 1) * bond.couponPerToken() / _UNIT;
+        return bond.outstandingAtRecord(index) * couponPerToken() / _UNIT;
+    }
+
+    /// @inheritdoc IBondPayingAgent
+    function couponPerToken() public view returns (uint256) {
+        return bond.denomination() * bond.couponRate() / (10_000 * bond.couponFrequency());
     }
 
     /// @inheritdoc IBondPayingAgent

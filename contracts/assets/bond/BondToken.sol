@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {IInvestorRegistry} from "../../interfaces/IInvestorRegistry.sol";
 import {IBondToken} from "../../interfaces/IBondToken.sol";
@@ -27,7 +26,8 @@ import {BondPayingAgent} from "./BondPayingAgent.sol";
 /// - A coupon is recorded by time alone (no transaction). The CALLED bit of the hot word's asset byte (read warm)
 ///   is the only state a transfer consults; the call date is read only once it is set.
 /// - Funding needs the outstanding supply (treasury excluded) at each record time: an OpenZeppelin `Checkpoints`
-///   trace keyed by timestamp, pushed only when the outstanding supply changes (mints, burns, treasury transfers).
+///   trace keyed by the number of coupons recorded when it changed, pushed only when the outstanding supply changes
+///   (mints, burns, treasury transfers).
 contract BondToken is RWATokenBase, IBondToken {
     using AccountWord for uint256;
     using Checkpoints for Checkpoints.Trace208;
@@ -164,11 +164,6 @@ contract BondToken is RWATokenBase, IBondToken {
     }
 
     /// @inheritdoc IBondToken
-    function couponPerToken() external view returns (uint256) {
-        return _COUPON_PER_TOKEN;
-    }
-
-    /// @inheritdoc IBondToken
     function issueDate() external view returns (uint256) {
         return _ISSUE_DATE;
     }
@@ -201,12 +196,12 @@ contract BondToken is RWATokenBase, IBondToken {
 
     /// @inheritdoc IBondToken
     function recordedCoupons() external view returns (uint256) {
-        return _recordedFrom(0);
+        return _recordedFrom(0, _hotWord());
     }
 
     /// @inheritdoc IBondToken
-    function outstandingAt(uint256 time) external view returns (uint256) {
-        return _bond().outstanding.upperLookup(time > type(uint48).max ? type(uint48).max : uint48(time));
+    function outstandingAtRecord(uint256 index) external view returns (uint256) {
+        return _bond().outstanding.upperLookup(uint48(index > _MAX_COUPONS ? _MAX_COUPONS : index));
     }
 
     /// @inheritdoc IBondToken
@@ -230,9 +225,8 @@ contract BondToken is RWATokenBase, IBondToken {
         uint8 flags = _assetFlags();
         if (flags & _CALLED != 0) revert BondAlreadyCalled($.callDate);
         uint256 earliest = block.timestamp + _CALL_NOTICE;
-        if (callDate < earliest || callDate >= _MATURITY_DATE) {
-            revert InvalidCallDate(callDate, earliest, _MATURITY_DATE);
-        }
+        uint256 maturity = _MATURITY_DATE;
+        if (callDate < earliest || callDate >= maturity) revert InvalidCallDate(callDate, earliest, maturity);
         if (callPrice == 0) revert InvalidCallPrice();
         $.callDate = callDate;
         $.callPrice = callPrice;
@@ -260,13 +254,6 @@ contract BondToken is RWATokenBase, IBondToken {
         emit CouponsCollected(holder, tokens, coupons, data >> _OWED_BITS);
     }
 
-    /// @notice ERC-165: IBondToken besides the base's interfaces.
-    /// @param interfaceId The interface id.
-    /// @return True if supported.
-    function supportsInterface(bytes4 interfaceId) public view override(RWATokenBase, IERC165) returns (bool) {
-        return interfaceId == type(IBondToken).interfaceId || super.supportsInterface(interfaceId);
-    }
-
     // ------------------------------------------------------------------ hooks
 
     /// @dev Transfers and mints stop at maturity (64) or at the call date (65); a mint beyond `maxSupply` is 66.
@@ -281,7 +268,8 @@ contract BondToken is RWATokenBase, IBondToken {
             if (_assetFlags() & _CALLED != 0 && block.timestamp >= _bond().callDate) return BOND_CALLED;
             if (op == OP_MINT && amount > _MAX_SUPPLY - totalSupply()) return BOND_SUPPLY_BOUND;
         }
-        return super._assetRestrictionCode(op, from, to, amount);
+        (from, to);
+        return RestrictionCodes.SUCCESS; // a leaf contract: the base adds no asset rule
     }
 
     function _assetRestrictionMessage(uint8 code) internal view override returns (string memory) {
@@ -293,14 +281,15 @@ contract BondToken is RWATokenBase, IBondToken {
 
     /// @dev The settled path reads one immutable date and returns `data` unchanged (the engine then rewrites
     /// nothing); after a record the balance held until now earns every coupon crossed. Never reverts.
-    function _onHolderUpdate(address account, uint256 balanceBefore, uint256 balanceAfter, uint256 data)
+    function _onHolderUpdate(address account, uint256 balanceBefore, uint256, uint256 data)
         internal
+        view
         override
         returns (uint256)
     {
         uint256 index = data >> _OWED_BITS;
         if (index >= _COUNT || block.timestamp < _couponDate(index)) return data;
-        return super._onHolderUpdate(account, balanceBefore, balanceAfter, _accrue(account, balanceBefore, data, _MAX_COUPONS));
+        return _accrue(account, balanceBefore, data, _MAX_COUPONS); // a leaf contract: the base keeps data as is
     }
 
     /// @dev After the engine: pushes the outstanding supply when it may have changed (mint, burn, treasury side),
@@ -319,7 +308,9 @@ contract BondToken is RWATokenBase, IBondToken {
     function _pushOutstanding(address treasury_) private {
         Checkpoints.Trace208 storage trace = _bond().outstanding;
         uint256 value = totalSupply() - balanceOf(treasury_);
-        if (trace.latest() != value) trace.push(uint48(block.timestamp), uint208(value));
+        // Keyed by the coupons recorded so far: a change made while `k` coupons are recorded came before coupon k's
+        // record. One checkpoint per record period at most, so a gas estimate made a second earlier still holds.
+        if (trace.latest() != value) trace.push(uint48(_recordedFrom(0, _hotWord())), uint208(value));
     }
 
     /// @dev Both wallets were just settled to the same recorded index by the engine's hook.
@@ -334,12 +325,13 @@ contract BondToken is RWATokenBase, IBondToken {
     /// @dev `data` brought forward to min(recorded, `limit`) coupons: the balance held since its index (unchanged,
     /// or the engine would have settled it) earns each coupon crossed; the treasury's index just follows.
     function _accrue(address account, uint256 balance, uint256 data, uint256 limit) private view returns (uint256) {
+        uint256 hot = _hotWord();
         uint256 index = data >> _OWED_BITS;
-        uint256 upTo = _recordedFrom(index);
+        uint256 upTo = _recordedFrom(index, hot);
         if (upTo > limit) upTo = limit;
         if (upTo <= index) return data;
         uint256 owed = data & _OWED_MASK;
-        if (account != _treasury()) {
+        if (account != address(uint160(hot >> 8))) {
             unchecked {
                 // balance < 2^128, couponPerToken < 2^96 (constructor), upTo - index <= 64: no overflow; the supply
                 // bound keeps the sum within 88 bits.
@@ -349,22 +341,31 @@ contract BondToken is RWATokenBase, IBondToken {
         return (upTo << _OWED_BITS) | owed;
     }
 
-    /// @dev The number of coupons recorded now, knowing the first `from` are: binary search over the immutable
-    /// dates (at most 7 steps), with the call date as the cut-off once the bond is called.
-    function _recordedFrom(uint256 from) private view returns (uint256) {
+    /// @dev The number of coupons recorded now, knowing the first `from` are, with the call date as the cut-off
+    /// once the bond is called (`hot` is the hot word: its asset byte holds the CALLED bit). The usual cases first
+    /// (none or one more recorded), then a binary search over the immutable dates: never a loop over past coupons.
+    function _recordedFrom(uint256 from, uint256 hot) private view returns (uint256) {
         uint256 cutoff = block.timestamp;
-        if (_assetFlags() & _CALLED != 0) {
+        if ((hot >> 248) & _CALLED != 0) {
             uint256 callDate = _bond().callDate;
             if (callDate < cutoff) cutoff = callDate;
         }
-        uint256 lo = from;
         uint256 hi = _COUNT;
-        while (lo < hi) {
-            uint256 mid = (lo + hi) >> 1;
-            if (_couponDate(mid) <= cutoff) lo = mid + 1;
-            else hi = mid;
+        unchecked {
+            // from <= hi <= 64: no overflow.
+            if (from < hi && _couponDate(from) <= cutoff) {
+                ++from;
+                if (from < hi && _couponDate(from) <= cutoff) {
+                    ++from;
+                    while (from < hi) {
+                        uint256 mid = (from + hi) >> 1;
+                        if (_couponDate(mid) <= cutoff) from = mid + 1;
+                        else hi = mid;
+                    }
+                }
+            }
         }
-        return lo;
+        return from;
     }
 
     /// @dev Coupon date `i` (< 64) from the immutable words (no storage read).
@@ -381,8 +382,16 @@ contract BondToken is RWATokenBase, IBondToken {
         return uint32(w >> ((i & 7) << 5));
     }
 
-    function _treasury() private view returns (address treasury_) {
-        (, treasury_,,,) = _hotConfig();
+    function _treasury() private view returns (address) {
+        return address(uint160(_hotWord() >> 8));
+    }
+
+    /// @dev The hot word (warm on every balance change): treasury in bits 8-167, the asset flags in bits 248-255.
+    function _hotWord() private view returns (uint256 word) {
+        bytes32 slot = TokenStorage.SLOT;
+        assembly ("memory-safe") {
+            word := sload(slot)
+        }
     }
 
     function _bond() private pure returns (BondStorage storage $) {

@@ -75,6 +75,15 @@ class BondPayingAgentFunctions(AbiSurface):
         result: int = self._call("couponFunding(uint256)", index)
         return result
 
+    def coupon_per_token(self) -> int:
+        """The coupon of one whole token, in payment-token base units (denomination * rate / 10,000 / frequency:
+        exact, as the token's constructor checks).
+
+        ``couponPerToken() view returns (uint256)``, called with eth_call.
+        """
+        result: int = self._call("couponPerToken()")
+        return result
+
     def fund_coupon(self, signer: LocalAccount, index: int) -> TxReceipt:
         """Deposits coupon `index` from the caller (FUNDER_ROLE): needs `bond.couponFunding(index)` approved.
 

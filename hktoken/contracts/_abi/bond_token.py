@@ -69,14 +69,6 @@ class BondTokenFunctions(RWATokenFunctions):
         result: int = self._call("couponFrequency()")
         return result
 
-    def coupon_per_token(self) -> int:
-        """The coupon of one whole token, in payment-token base units (denomination * rate / 10,000 / frequency).
-
-        ``couponPerToken() view returns (uint256)``, called with eth_call.
-        """
-        result: int = self._call("couponPerToken()")
-        return result
-
     def coupon_rate(self) -> int:
         """ERC-7092: the annual coupon rate, in basis points.
 
@@ -141,12 +133,13 @@ class BondTokenFunctions(RWATokenFunctions):
         result: int = self._call("minCallNotice()")
         return result
 
-    def outstanding_at(self, time: int) -> int:
-        """Supply outside the treasury at the end of second `time` (from the checkpoints).
+    def outstanding_at_record(self, index: int) -> int:
+        """Supply outside the treasury at the record time of coupon `index` (from the checkpoints): what its funding
+        covers.
 
-        ``outstandingAt(uint256 time) view returns (uint256)``, called with eth_call.
+        ``outstandingAtRecord(uint256 index) view returns (uint256)``, called with eth_call.
         """
-        result: int = self._call("outstandingAt(uint256)", time)
+        result: int = self._call("outstandingAtRecord(uint256)", index)
         return result
 
     def paying_agent(self) -> str:
