@@ -301,40 +301,68 @@ def test_short_funding_is_refused_naming_what_is_needed_and_available(bx: Bx) ->
 # --------------------------------------------------------------------------------------------- many holders
 
 
-def test_over_a_hundred_holders_are_paid_by_claim_and_by_push(bx: Bx, accounts: list[LocalAccount]) -> None:
-    names = [f"BOND-H{n:03d}" for n in range(104)]
-    holders = bx.m.onboard(*names)
-    amounts = [Decimal(n + 1) / 3 for n in range(104)]
+@dataclass
+class Crowd:
+    holders: list[LocalAccount]
+    units: list[int]
+
+    @property
+    def owed(self) -> list[int]:
+        return [u * CPT // UNIT for u in self.units]
+
+
+@pytest.fixture(scope="module")
+def crowd(bx: Bx) -> Crowd:
+    """104 more holders with uneven balances (thirds of a token: every entitlement is floored)."""
+    holders = bx.m.onboard(*(f"BOND-H{n:03d}" for n in range(104)), hkd=1)
     for start in range(0, 104, 26):
-        chunk = range(start, start + 26)
-        bx.bond.batch_mint(bx.m.issuer, [(holders[n].address, amounts[n].quantize(Decimal(10) ** -18)) for n in chunk])
-    units = [bx.bond.raw_balance_of(h.address) for h in holders]
+        bx.bond.batch_mint(
+            bx.m.issuer,
+            [(h.address, (Decimal(start + n + 1) / 3).quantize(Decimal(10) ** -18)) for n, h in
+             enumerate(holders[start : start + 26])],
+        )  # fmt: skip
+    return Crowd(holders, [bx.bond.raw_balance_of(h.address) for h in holders])
+
+
+def test_over_a_hundred_holders_are_paid_by_claim_each_to_the_wei(bx: Bx, crowd: Crowd) -> None:
     at(bx.chain, bx.dates[0])
     funded = bx.fund(0)
-    assert funded == (150 * UNIT + sum(units)) * CPT // UNIT
-    owed = [u * CPT // UNIT for u in units]
-    for holder, expected in zip(holders[:52], owed[:52], strict=True):  # half claim
+    assert funded == (150 * UNIT + sum(crowd.units)) * CPT // UNIT
+    gas = set()
+    for holder, expected in zip(crowd.holders, crowd.owed, strict=True):
         before = bx.hkd(holder)
-        bx.bond.claim(holder)
+        gas.add(bx.bond.claim(holder)["gasUsed"])
         assert bx.hkd(holder) - before == expected
-    bx.bond.set_address_frozen(bx.m.agent, holders[60].address, True)
-    push = [h.address for h in holders[52:]] + [holders[0].address]  # one already paid, one frozen
+    assert len(gas) == 1  # every claim costs the same, whoever makes it
+    bx.bond.claim(bx.alice)
+    bx.bond.claim(bx.bob)
+    assert bx.hkd(bx.agent) == funded - sum(crowd.owed) - 150 * CPT  # what flooring left: under one unit a holder
+    assert 0 <= bx.hkd(bx.agent) < len(crowd.holders)
+
+
+def test_over_a_hundred_holders_are_paid_by_one_push_skipping_who_cannot_be_paid(bx: Bx, crowd: Crowd) -> None:
+    at(bx.chain, bx.dates[0])
+    bx.fund(0)
+    frozen, paid_before, moved = crowd.holders[60], crowd.holders[0], crowd.holders[1]
+    bx.bond.claim(paid_before)
+    bx.bond.set_address_frozen(bx.m.agent, frozen.address, True)
+    at(bx.chain, bx.dates[1])
+    bx.bond.transfer(moved, bx.alice.address, Decimal("0.1"))  # its accrual now holds coupon 1, not yet funded
+    push = [h.address for h in crowd.holders]
     before = [bx.hkd(h) for h in push]
     receipt = bx.bond.pay_coupons(bx.payer, push)
     paid = [bx.hkd(h) - b for h, b in zip(push, before, strict=True)]
-    assert paid == [0 if h == holders[60].address else o for h, o in zip(push[:-1], owed[52:], strict=True)] + [0]
-    skipped = event_args(bx.bond.paying_agent, receipt, "CouponPaymentSkipped")
-    assert skipped == [
-        {
-            "holder": holders[60].address,
-            "reason": selector("HolderFrozen(address)") + encode(["address"], [holders[60].address]),
-        },
-        {
-            "holder": holders[0].address,
-            "reason": selector("NothingToClaim(address)") + encode(["address"], [holders[0].address]),
-        },
-    ]
-    assert len(event_args(bx.bond.paying_agent, receipt, "CouponsPaid")) == 51
+    skipped_holders = {frozen.address, paid_before.address, moved.address}
+    assert paid == [0 if h in skipped_holders else o for h, o in zip(push, crowd.owed, strict=True)]
+    assert event_args(bx.bond.paying_agent, receipt, "CouponPaymentSkipped") == [
+        {"holder": paid_before.address,
+         "reason": selector("NothingToClaim(address)") + encode(["address"], [paid_before.address])},
+        {"holder": moved.address, "reason": selector("CouponNotFunded(uint256)") + encode(["uint256"], [1])},
+        {"holder": frozen.address, "reason": selector("HolderFrozen(address)") + encode(["address"], [frozen.address])},
+    ]  # fmt: skip
+    assert len(event_args(bx.bond.paying_agent, receipt, "CouponsPaid")) == 101
+    assert bx.bond.paying_agent.raw.pay_coupons(bx.payer, push[2:5])  # a second push pays nothing twice
+    assert [bx.hkd(h) for h in push[2:5]] == [b + p for b, p in zip(before[2:5], paid[2:5], strict=True)]
 
 
 # --------------------------------------------------------------------------------------- freezes, forced, recovery
@@ -554,3 +582,38 @@ def test_deploy_refuses_a_payment_token_with_other_decimals_and_sends_nothing(bx
             bx.chain, bx.m.admin, name="X", symbol="X", decimals=18, registry=bx.m.registry,
             admin_module=bx.m.admin_module, terms=wrong,
         )  # fmt: skip
+
+
+def test_call_validates_in_python_before_sending_naming_the_field(bx: Bx) -> None:
+    now = bx.chain.timestamp()
+    bad = [
+        (datetime.fromtimestamp(now + NOTICE - 5, tz=UTC), Decimal(1000), "call_date"),  # short notice
+        (datetime.fromtimestamp(bx.maturity, tz=UTC), Decimal(1000), "call_date"),  # not before maturity
+        (datetime(2026, 12, 1), Decimal(1000), "call_date"),  # naive
+        (datetime.fromtimestamp(now + 2 * NOTICE, tz=UTC), Decimal(0), "price"),
+        (datetime.fromtimestamp(now + 2 * NOTICE, tz=UTC), Decimal("1000.0000001"), "price"),
+    ]
+    for when, price, field in bad:
+        with nothing_sent(bx.chain, bx.caller), pytest.raises(SpecError, match=field):
+            bx.bond.call(bx.caller, when, price)
+    assert bx.bond.call_terms() is None
+    with pytest.raises(SpecError, match="coupon index"):
+        bx.bond.fund_coupon(bx.funder, -1)
+    with pytest.raises(SpecError, match="non-empty list"):
+        bx.bond.pay_coupons(bx.payer, [])
+
+
+def test_redemption_pays_principal_and_coupons_in_a_single_transfer(bx: Bx) -> None:
+    at(bx.chain, bx.maturity)
+    for k in range(4):
+        bx.fund(k)
+    bx.m.hkd.raw.approve(bx.funder, bx.agent, 150 * DENOMINATION)
+    bx.bond.fund_principal(bx.funder)
+    receipt = bx.bond.redeem(bx.alice)
+    transfers = event_args(bx.m.hkd, receipt, "Transfer")
+    assert transfers == [{"from": bx.agent, "to": bx.alice.address, "value": 100 * DENOMINATION + 4 * 100 * CPT}]
+    assert event_args(bx.bond, receipt, "Transfer") == [{"from": bx.alice.address, "to": ZERO, "value": 100 * UNIT}]
+    assert event_args(bx.bond, receipt, "CouponsCollected") == [
+        {"holder": bx.alice.address, "tokensBurned": 100 * UNIT, "coupons": 4 * 100 * CPT, "settledThrough": 4}
+    ]
+    assert bx.bond.paying_agent.principal_reserve() == 50 * 1000
