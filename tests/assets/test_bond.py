@@ -311,9 +311,10 @@ class Crowd:
         return [u * CPT // UNIT for u in self.units]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def crowd(bx: Bx) -> Crowd:
-    """104 more holders with uneven balances (thirds of a token: every entitlement is floored)."""
+    """104 more holders with uneven balances (thirds of a token: every entitlement is floored); per test, so no
+    other test sees them."""
     holders = bx.m.onboard(*(f"BOND-H{n:03d}" for n in range(104)), hkd=1)
     for start in range(0, 104, 26):
         bx.bond.batch_mint(
