@@ -26,7 +26,8 @@ interface IBondToken is IRWAToken {
     error NotPayingAgent(address caller);
     /// @notice The holder's accrual includes a coupon recorded but not yet funded (`funded` coupons are).
     error CouponNotFunded(uint256 funded);
-    /// @notice `holder` is frozen: its coupons accrue but cannot be paid until the freeze is lifted.
+    /// @notice `holder` is frozen: its coupons accrue but cannot be paid until the freeze is lifted (and a holder with
+    /// a frozen amount cannot redeem until it is released).
     error HolderFrozen(address holder);
     /// @notice The bond is already called.
     error BondAlreadyCalled(uint256 callDate);

@@ -618,3 +618,20 @@ def test_redemption_pays_principal_and_coupons_in_a_single_transfer(bx: Bx) -> N
         {"holder": bx.alice.address, "tokensBurned": 100 * UNIT, "coupons": 4 * 100 * CPT, "settledThrough": 4}
     ]
     assert bx.bond.paying_agent.principal_reserve() == 50 * 1000
+
+
+def test_a_partly_frozen_holder_claims_coupons_but_redeems_only_once_the_freeze_is_released(bx: Bx) -> None:
+    bx.bond.freeze_partial(bx.m.agent, bx.alice.address, Decimal(10))
+    at(bx.chain, bx.maturity)
+    for k in range(4):
+        bx.fund(k)
+    bx.m.hkd.raw.approve(bx.funder, bx.agent, 150 * DENOMINATION)
+    bx.bond.fund_principal(bx.funder)
+    before = bx.hkd(bx.alice)
+    bx.bond.claim(bx.alice)  # coupons are paid: only an address freeze holds them
+    assert bx.hkd(bx.alice) - before == 4 * 100 * CPT
+    with unchanged(bx.chain, bx.alice, watch=bx.money), reverts("HolderFrozen", holder=bx.alice.address):
+        bx.bond.redeem(bx.alice)
+    bx.bond.unfreeze_partial(bx.m.agent, bx.alice.address, Decimal(10))
+    bx.bond.redeem(bx.alice)
+    assert bx.hkd(bx.alice) - before == 4 * 100 * CPT + 100 * DENOMINATION

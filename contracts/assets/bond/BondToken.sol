@@ -241,7 +241,8 @@ contract BondToken is RWATokenBase, IBondToken {
     {
         if (_msgSender() != _PAYING_AGENT) revert NotPayingAgent(_msgSender());
         uint256 word = TokenStorage.layout().accounts[holder];
-        if (word.frozen()) revert HolderFrozen(holder);
+        // A partial freeze holds tokens in place: they are not redeemed for cash until it is released.
+        if (word.frozen() || (redeem && word.hasFrozenAmount())) revert HolderFrozen(holder);
         if (redeem) {
             tokens = word.balance();
             if (tokens != 0) _burn(holder, tokens); // settles the accrual up to the last recorded coupon
