@@ -635,3 +635,12 @@ def test_a_partly_frozen_holder_claims_coupons_but_redeems_only_once_the_freeze_
     bx.bond.unfreeze_partial(bx.m.agent, bx.alice.address, Decimal(10))
     bx.bond.redeem(bx.alice)
     assert bx.hkd(bx.alice) - before == 4 * 100 * CPT + 100 * DENOMINATION
+
+
+def test_deploy_refuses_a_payment_token_without_code_and_sends_nothing(bx: Bx) -> None:
+    nowhere = bx.terms.model_copy(update={"payment_token": "0x" + "12" * 20})
+    with nothing_sent(bx.chain, bx.m.admin), pytest.raises(SpecError, match="has no contract code"):
+        BondToken.deploy(
+            bx.chain, bx.m.admin, name="X", symbol="X", decimals=18, registry=bx.m.registry,
+            admin_module=bx.m.admin_module, terms=nowhere,
+        )  # fmt: skip
