@@ -2,6 +2,9 @@
 
 from hktoken.chain import Anvil, Chain, HardhatNode, connect, dev_accounts, signer_from_env, signer_from_keystore
 from hktoken.contracts import (
+    BondPayingAgent,
+    BondRoles,
+    BondToken,
     DvPSettlement,
     FundAdministrator,
     FundRoles,
@@ -26,6 +29,7 @@ from hktoken.errors import (
     UnknownContractError,
 )
 from hktoken.models import ComplianceRules, Investor, InvestorClass, InvestorProfile
+from hktoken.models.bond import BondRestriction, BondTerms
 from hktoken.models.dvp import DvPDomain, Trade, TradeRefused
 from hktoken.models.fund import FundTerms, NavStrike
 from hktoken.models.restrictions import Restriction
@@ -34,6 +38,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Anvil",
+    "BondPayingAgent",
+    "BondRestriction",
+    "BondRoles",
+    "BondTerms",
+    "BondToken",
     "Chain",
     "ChainError",
     "CompileError",

@@ -1,6 +1,7 @@
 """Typed wrappers of hktoken's contracts, over the plain ABI surface generated from the artifacts."""
 
 from hktoken.contracts.base import ContractWrapper, ERC20Wrapper, deploy_contract, role_id
+from hktoken.contracts.bond import BondPayingAgent, BondRoles, BondToken, CallTerms
 from hktoken.contracts.dvp import DvPSettlement
 from hktoken.contracts.fund import FundAdministrator, FundRoles, FundToken
 from hktoken.contracts.refusals import register_domain_errors
@@ -11,6 +12,10 @@ from hktoken.contracts.token import Document, RWAToken, SecurityToken, TokenRole
 
 __all__ = [
     "AbiSurface",
+    "BondPayingAgent",
+    "BondRoles",
+    "BondToken",
+    "CallTerms",
     "ContractWrapper",
     "Document",
     "DvPSettlement",

@@ -69,6 +69,9 @@ FUND_CODES_START = 80  # contracts/assets/fund
 
 ASSET_MESSAGES: dict[int, str] = {
     # --- bond (64-71)
+    BOND_CODES_START: "bond matured",
+    BOND_CODES_START + 1: "bond called",
+    BOND_CODES_START + 2: "bond supply bound exceeded",
     # --- gold (72-79)
     # --- fund (80-87)
 }

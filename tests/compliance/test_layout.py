@@ -44,7 +44,7 @@ TOKENS = sorted(
 def test_the_namespace_root_is_the_erc7201_slot_the_source_declares() -> None:
     source = Path(__file__).resolve().parents[2] / "contracts" / "compliance" / "TokenStorage.sol"
     assert f"0x{NAMESPACE:064x}" in source.read_text()
-    assert TOKENS == ["ExtensionProbeToken", "FundToken", "RWAToken"]
+    assert TOKENS == ["BondToken", "ExtensionProbeToken", "FundToken", "RWAToken"]
 
 
 @pytest.mark.parametrize("name", TOKENS)
@@ -60,6 +60,9 @@ def _constructor_args(name: str, w: World, module: str, chain: Chain) -> list[An
         "admin": w.admin.address, "treasury_": w.treasury.address, "adminModule_": module,
         "closesAt_": chain.timestamp() + 10**6,
         "managementFeeBps_": 0, "managementFeeReceiver_": w.treasury.address,
+        "isin_": b"HK0000098498", "paymentToken_": w.registry.address,
+        "terms_": [10**9, 450, 2, chain.timestamp(), chain.timestamp() + 10**7, 0, 0x484B44],
+        "couponDates_": [chain.timestamp() + 10**6],
     }  # fmt: skip
     constructor = next(i for i in STORE.get(name).abi if i.get("type") == "constructor")
     return [values[i["name"]] for i in constructor["inputs"]]

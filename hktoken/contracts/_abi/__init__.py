@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from hktoken.contracts._abi.bond_paying_agent import BondPayingAgentFunctions
+from hktoken.contracts._abi.bond_token import BondTokenFunctions
 from hktoken.contracts._abi.dv_p_settlement import DvPSettlementFunctions
 from hktoken.contracts._abi.erc1271_wallet_mock import ERC1271WalletMockFunctions
 from hktoken.contracts._abi.extension_probe_token import ExtensionProbeTokenFunctions
@@ -17,6 +19,8 @@ from hktoken.contracts._abi.rwa_token_admin import RWATokenAdminFunctions
 from hktoken.contracts.surface import AbiSurface
 
 SURFACES: dict[str, type[AbiSurface]] = {
+    "BondPayingAgent": BondPayingAgentFunctions,
+    "BondToken": BondTokenFunctions,
     "DvPSettlement": DvPSettlementFunctions,
     "ERC1271WalletMock": ERC1271WalletMockFunctions,
     "ExtensionProbeToken": ExtensionProbeTokenFunctions,
@@ -31,6 +35,8 @@ SURFACES: dict[str, type[AbiSurface]] = {
 
 __all__ = [
     "SURFACES",
+    "BondPayingAgentFunctions",
+    "BondTokenFunctions",
     "DvPSettlementFunctions",
     "ERC1271WalletMockFunctions",
     "ExtensionProbeTokenFunctions",

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IBondToken} from "./IBondToken.sol";
+
+/// @title The paying agent of an hktoken bond
+/// @notice Holds the stablecoin a bond pays in: funders deposit each coupon (in order, once recorded, for exactly the
+/// outstanding supply's entitlement) and the principal (once redeemable); holders claim their coupons and redeem;
+/// payers push coupons to a list of holders and redeem for them. Nothing is ever paid in part, nothing twice.
+interface IBondPayingAgent {
+    /// @notice Coupon `index` was funded by `funder`.
+    /// @param index The coupon.
+    /// @param funder Who deposited.
+    /// @param amount Payment-token base units.
+    event CouponDeposited(uint256 indexed index, address indexed funder, uint256 amount);
+    /// @notice Coupons were paid to `holder`.
+    /// @param holder The holder paid.
+    /// @param amount Payment-token base units.
+    event CouponsPaid(address indexed holder, uint256 amount);
+    /// @notice A push payment skipped `holder`; `reason` is the token's revert data (e.g. `HolderFrozen`).
+    /// @param holder The holder skipped.
+    /// @param reason The ABI-encoded custom error.
+    event CouponPaymentSkipped(address indexed holder, bytes reason);
+    /// @notice The principal was funded by `funder` for the whole outstanding supply.
+    /// @param funder Who deposited.
+    /// @param amount Payment-token base units.
+    event PrincipalDeposited(address indexed funder, uint256 amount);
+    /// @notice `holder` redeemed: its bonds burned, principal and unpaid coupons paid in one transfer.
+    /// @param holder The holder.
+    /// @param tokens Bond base units burned.
+    /// @param principal Payment-token base units.
+    /// @param coupons Payment-token base units.
+    event Redeemed(address indexed holder, uint256 tokens, uint256 principal, uint256 coupons);
+
+    /// @notice The bond has no coupon `index`.
+    error UnknownCoupon(uint256 index);
+    /// @notice Coupon `index` cannot be funded before its record time.
+    error CouponNotRecorded(uint256 index, uint256 recordTime);
+    /// @notice Coupon `index` is already funded.
+    error CouponAlreadyFunded(uint256 index);
+    /// @notice Coupons are funded in order: `index` is not the next one (`expected`).
+    error CouponOutOfOrder(uint256 index, uint256 expected);
+    /// @notice Coupon `index` is dated after the call date: it is never paid.
+    error CouponCancelledByCall(uint256 index);
+    /// @notice Nothing is owed to `holder`.
+    error NothingToClaim(address holder);
+    /// @notice `holder` holds no bonds and is owed nothing (the treasury's bonds are not outstanding: the issuer
+    /// burns them).
+    error NothingToRedeem(address holder);
+    /// @notice `funder` has `available` (the lesser of its balance and its allowance to the agent), below `needed`.
+    error InsufficientFunding(address funder, uint256 needed, uint256 available);
+    /// @notice The principal is funded once.
+    error PrincipalAlreadyFunded();
+    /// @notice Redemption needs the principal funded first.
+    error PrincipalNotFunded();
+    /// @notice The bond redeems only from `redeemableAt` (maturity, or the call date).
+    error BondNotRedeemable(uint256 redeemableAt);
+    /// @notice The principal left (`available`) does not cover `needed` (supply came back from the treasury).
+    error InsufficientPrincipal(uint256 needed, uint256 available);
+
+    /// @notice The bond this agent pays.
+    /// @return The bond.
+    function bond() external view returns (IBondToken);
+    /// @notice The stablecoin it pays in.
+    /// @return The payment token.
+    function paymentToken() external view returns (IERC20);
+    /// @notice How many coupons are funded (always the first ones, in order).
+    /// @return The count.
+    function fundedCoupons() external view returns (uint64);
+    /// @notice What funding coupon `index` costs: floor(outstanding supply at its record time * couponPerToken /
+    /// 10**decimals), which is at least the sum of every holder's entitlement.
+    /// @dev Reverts as `fundCoupon` would (not recorded, already funded, out of order, cancelled by a call).
+    /// @param index The coupon.
+    /// @return amount Payment-token base units.
+    function couponFunding(uint256 index) external view returns (uint256 amount);
+    /// @notice The coupon of one whole token, in payment-token base units (denomination * rate / 10,000 /
+    /// frequency: exact, as the token's constructor checks).
+    /// @return The coupon per token.
+    function couponPerToken() external view returns (uint256);
+    /// @notice What a claim by `holder` would pay now: its coupons recorded and funded, not yet paid (0 when a claim
+    /// would be refused).
+    /// @param holder The holder.
+    /// @return amount Payment-token base units.
+    function claimable(address holder) external view returns (uint256 amount);
+    /// @notice Whether the principal is funded.
+    /// @return True once funded.
+    function principalFunded() external view returns (bool);
+    /// @notice Principal still held for redemptions.
+    /// @return Payment-token base units.
+    function principalReserve() external view returns (uint256);
+
+    /// @notice When the bond redeems and at what price per whole token.
+    /// @return redeemableAt Maturity, or the call date.
+    /// @return price Denomination, or the call price (payment-token base units).
+    function redemptionTerms() external view returns (uint256 redeemableAt, uint256 price);
+
+    /// @notice Deposits coupon `index` from the caller (FUNDER_ROLE): needs `bond.couponFunding(index)` approved.
+    /// @param index The next coupon, recorded.
+    function fundCoupon(uint256 index) external;
+    /// @notice Deposits the principal for the whole outstanding supply (FUNDER_ROLE), once the bond is redeemable.
+    function fundPrincipal() external;
+    /// @notice Pays the caller everything recorded and funded it is owed.
+    /// @return amount Payment-token base units.
+    function claim() external returns (uint256 amount);
+    /// @notice Pushes coupons to `holders` (PAYER_ROLE); one that cannot be paid now is skipped with
+    /// `CouponPaymentSkipped` (nothing owed, frozen, or owed an unfunded coupon).
+    /// @param holders The holders.
+    /// @return paid Payment-token base units paid in total.
+    function payCoupons(address[] calldata holders) external returns (uint256 paid);
+    /// @notice Redeems all of the caller's bonds: burned, principal and unpaid coupons paid in one transfer.
+    /// @return amount Payment-token base units paid.
+    function redeem() external returns (uint256 amount);
+    /// @notice Redeems for `holders` (PAYER_ROLE), all or nothing.
+    /// @param holders The holders.
+    /// @return paid Payment-token base units paid in total.
+    function redeemFor(address[] calldata holders) external returns (uint256 paid);
+}
