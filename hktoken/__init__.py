@@ -1,7 +1,16 @@
 """hktoken: compile, deploy and test tokenized real-world-asset contracts from Python."""
 
 from hktoken.chain import Anvil, Chain, HardhatNode, connect, dev_accounts, signer_from_env, signer_from_keystore
-from hktoken.contracts import HKDStablecoin, InvestorRegistry, RWAToken, SecurityToken, TokenRoles, TransferCheck
+from hktoken.contracts import (
+    GoldCustodian,
+    GoldToken,
+    HKDStablecoin,
+    InvestorRegistry,
+    RWAToken,
+    SecurityToken,
+    TokenRoles,
+    TransferCheck,
+)
 from hktoken.errors import (
     ChainError,
     CompileError,
@@ -25,6 +34,8 @@ __all__ = [
     "ChainError",
     "CompileError",
     "ComplianceRules",
+    "GoldCustodian",
+    "GoldToken",
     "HKDStablecoin",
     "HKTokenError",
     "HardhatNode",

@@ -1,6 +1,7 @@
 """Typed wrappers of hktoken's contracts, over the plain ABI surface generated from the artifacts."""
 
 from hktoken.contracts.base import ContractWrapper, ERC20Wrapper, deploy_contract, role_id
+from hktoken.contracts.gold import GoldCustodian, GoldToken, Redemption
 from hktoken.contracts.refusals import register_domain_errors
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.stablecoin import HKDStablecoin
@@ -12,9 +13,12 @@ __all__ = [
     "ContractWrapper",
     "Document",
     "ERC20Wrapper",
+    "GoldCustodian",
+    "GoldToken",
     "HKDStablecoin",
     "InvestorRegistry",
     "RWAToken",
+    "Redemption",
     "SecurityToken",
     "TokenRoles",
     "TransferCheck",

@@ -70,6 +70,7 @@ FUND_CODES_START = 80  # contracts/assets/fund
 ASSET_MESSAGES: dict[int, str] = {
     # --- bond (64-71)
     # --- gold (72-79)
+    GOLD_CODES_START: "mint exceeds gold reserve",  # GoldCode.MINT_EXCEEDS_RESERVE
     # --- fund (80-87)
 }
 

@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 from hktoken.contracts._abi.extension_probe_token import ExtensionProbeTokenFunctions
+from hktoken.contracts._abi.gold_custodian import GoldCustodianFunctions
+from hktoken.contracts._abi.gold_token import GoldTokenFunctions
 from hktoken.contracts._abi.hkd_stablecoin import HKDStablecoinFunctions
 from hktoken.contracts._abi.investor_registry import InvestorRegistryFunctions
 from hktoken.contracts._abi.plain_erc20 import PlainERC20Functions
@@ -14,6 +16,8 @@ from hktoken.contracts.surface import AbiSurface
 
 SURFACES: dict[str, type[AbiSurface]] = {
     "ExtensionProbeToken": ExtensionProbeTokenFunctions,
+    "GoldCustodian": GoldCustodianFunctions,
+    "GoldToken": GoldTokenFunctions,
     "HKDStablecoin": HKDStablecoinFunctions,
     "InvestorRegistry": InvestorRegistryFunctions,
     "PlainERC20": PlainERC20Functions,
@@ -24,6 +28,8 @@ SURFACES: dict[str, type[AbiSurface]] = {
 __all__ = [
     "SURFACES",
     "ExtensionProbeTokenFunctions",
+    "GoldCustodianFunctions",
+    "GoldTokenFunctions",
     "HKDStablecoinFunctions",
     "InvestorRegistryFunctions",
     "PlainERC20Functions",
