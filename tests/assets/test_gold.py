@@ -101,6 +101,8 @@ def request(g: Gold, holder: LocalAccount, amount: int) -> int:
 def test_deploy_binds_the_token_and_its_custodian_and_makes_the_custodian_the_treasury(gold: Gold) -> None:
     g = gold
     assert g.custodian.token_address == g.token.address
+    assert GoldToken.at(g.m.chain, g.token.address).custodian.address == g.custodian.address
+    assert GoldCustodian.at(g.m.chain, g.custodian.address).token_address == g.token.address
     assert g.token.treasury() == g.custodian.address
     assert g.token.decimals == 18
     assert g.token.has_role("ISSUER_ROLE", g.custodian.address)
