@@ -627,3 +627,41 @@ def test_gold_keeps_every_compliance_feature_of_rwatoken(gold: Gold) -> None:
     t.recover(g.m.agent, b.address, new_wallet.address, "GOLD-BOB")
     assert t.raw_balance_of(new_wallet.address) == 995 * OZ and t.raw_balance_of(b.address) == 0
     assert t.raw.total_supply() == 1000 * OZ
+
+
+def test_no_escrow_while_paused(gold: Gold) -> None:
+    g = gold
+    g.token.pause(g.m.pauser)
+    with unchanged(g.m.chain, g.alice, watch=g.state), restricted(1, g.alice.address, g.custodian.address, OZ):
+        g.custodian.request_redemption(g.alice, Decimal(1))
+
+
+def test_a_front_run_permit_does_not_block_the_request(gold: Gold) -> None:
+    g = gold
+    c = g.custodian
+    permit = g.token.sign_permit(g.alice, c.address, Decimal(5))
+    g.token.permit(g.bob, permit)  # someone else submits the permit first: the allowance is in place
+    receipt = c.raw.request_redemption_with_permit(
+        g.alice, 5 * OZ, permit["deadline"], permit["v"], permit["r"], permit["s"]
+    )
+    assert event_args(c, receipt, "RedemptionRequested") == [{"id": 1, "holder": g.alice.address, "amount": 5 * OZ}]
+    assert g.token.raw.allowance(g.alice.address, c.address) == 0
+    # without a permit or an allowance, the escrow is refused by the token and nothing is recorded
+    with (
+        unchanged(g.m.chain, g.alice, watch=g.state),
+        reverts("ERC20InsufficientAllowance", spender=c.address, allowance=0, needed=5 * OZ),
+    ):
+        c.raw.request_redemption_with_permit(g.alice, 5 * OZ, permit["deadline"], permit["v"], permit["r"], permit["s"])
+
+
+def test_deploy_with_an_explicit_treasury_and_a_minimum(gold: Gold) -> None:
+    g = gold
+    token = GoldToken.deploy(
+        g.m.chain, g.m.admin, name="HK Gold B", symbol="HKAUB", registry=g.m.registry.address,
+        treasury=g.m.treasury.address, admin_module=g.m.admin_module, minimum_redemption=Decimal(350),
+    )  # fmt: skip
+    assert token.treasury() == g.m.treasury.address
+    assert token.custodian.minimum_redemption_oz() == Decimal(350)
+    assert token.custodian.has_role("CUSTODIAN_ROLE", g.m.admin.address)
+    assert token.custodian.has_role("AUDITOR_ROLE", g.m.admin.address)
+    assert token.admin_module() == g.m.admin_module
