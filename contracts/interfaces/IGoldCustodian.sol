@@ -91,6 +91,11 @@ interface IGoldCustodian {
     /// @param serial The serial.
     /// @param fineWeight Its fine weight in token base units.
     event BarRemoved(bytes32 indexed serial, uint256 fineWeight);
+    /// @notice A bar moved to another vault (it stays in custody; the reserve is unchanged).
+    /// @param serial The serial.
+    /// @param fromVault The vault it left.
+    /// @param toVault The vault it is now in.
+    event BarRelocated(bytes32 indexed serial, bytes32 fromVault, bytes32 toVault);
     /// @notice The reserve changed (once per batch).
     /// @param reserve The new reserve, in token base units.
     /// @param barCount Bars now in custody.

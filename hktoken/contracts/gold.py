@@ -114,6 +114,14 @@ class GoldCustodian(ContractWrapper[GoldCustodianFunctions]):
         below the token supply, and (``BarNotListed``) for a serial not in custody."""
         return self.raw.remove_bars(signer, self._serials(serials))
 
+    def relocate_bars(self, signer: LocalAccount, serials: Sequence[str], vault: str) -> TxReceipt:
+        """Record that bars moved to another vault (CUSTODIAN_ROLE): they stay in custody, the reserve is unchanged."""
+        try:
+            vault32 = text32(vault, "vault")
+        except ValueError as exc:
+            raise SpecError(str(exc), fix="name the vault in at most 32 bytes of text") from exc
+        return self.raw.relocate_bars(signer, self._serials(serials), vault32)
+
     def bar(self, serial: str) -> GoldBar | None:
         """The bar in custody with this serial, or None."""
         refiner, vault, gross_milli, fineness, _listed_at = self.raw.bar(_serial32(serial))
@@ -122,11 +130,14 @@ class GoldCustodian(ContractWrapper[GoldCustodianFunctions]):
         return GoldBar.from_chain(serial, refiner, vault, gross_milli, fineness)
 
     def bars(self) -> list[GoldBar]:
-        """Every bar now in custody, in listing order (rebuilt from the custodian's BarAdded / BarRemoved events)."""
+        """Every bar now in custody, in listing order (rebuilt from the custodian's BarAdded / BarRemoved /
+        BarRelocated events)."""
         start = self.raw.deployment_block()
+        events = self.contract.events
         logs = [
-            *self.contract.events.BarAdded().get_logs(from_block=start),
-            *self.contract.events.BarRemoved().get_logs(from_block=start),
+            *events.BarAdded().get_logs(from_block=start),
+            *events.BarRemoved().get_logs(from_block=start),
+            *events.BarRelocated().get_logs(from_block=start),
         ]
         logs.sort(key=lambda log: (log["blockNumber"], log["logIndex"]))
         listed: dict[bytes, GoldBar] = {}
@@ -135,6 +146,8 @@ class GoldCustodian(ContractWrapper[GoldCustodianFunctions]):
             serial = bytes(args["serial"])
             if log["event"] == "BarRemoved":
                 listed.pop(serial, None)
+            elif log["event"] == "BarRelocated":
+                listed[serial] = listed[serial].model_copy(update={"vault": text_of32(args["toVault"])})
             else:
                 listed[serial] = GoldBar.from_chain(
                     text_of32(serial), args["refiner"], args["vault"], args["grossMilli"], args["fineness"]

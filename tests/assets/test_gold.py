@@ -227,6 +227,27 @@ def test_removing_bars_keeps_the_reserve_at_or_above_the_supply(gold: Gold) -> N
     assert g.custodian.raw.reserve() == RESERVE
 
 
+def test_bars_move_between_vaults_without_touching_the_reserve(gold: Gold) -> None:
+    g = gold
+    receipt = g.custodian.relocate_bars(g.vault, ["HK-0001", "HK-0003"], "Kowloon Vault")
+    assert event_args(g.custodian, receipt, "BarRelocated") == [
+        {"serial": text32("HK-0001", "s"), "fromVault": text32(VAULT, "v"), "toVault": text32("Kowloon Vault", "v")},
+        {"serial": text32("HK-0003", "s"), "fromVault": text32(VAULT, "v"), "toVault": text32("Kowloon Vault", "v")},
+    ]
+    moved = [
+        BARS[0].model_copy(update={"vault": "Kowloon Vault"}),
+        BARS[1],
+        BARS[2].model_copy(update={"vault": "Kowloon Vault"}),
+    ]
+    assert [g.custodian.bar(b.serial) for b in BARS] == moved
+    assert g.custodian.bars() == moved
+    assert g.custodian.raw.reserve() == RESERVE and g.custodian.bar_count() == 3
+    with unchanged(g.m.chain, g.vault, watch=g.state), reverts("BarNotListed", serial=text32("HK-7777", "s")):
+        g.custodian.relocate_bars(g.vault, ["HK-0002", "HK-7777"], "Kowloon Vault")
+    with unchanged(g.m.chain, g.vault, watch=g.state), pytest.raises(SpecError, match="vault must not be empty"):
+        g.custodian.relocate_bars(g.vault, ["HK-0002"], "")
+
+
 def test_removing_an_unlisted_bar_or_the_same_bar_twice_is_refused(gold: Gold) -> None:
     g = gold
     g.token.burn(g.m.issuer, g.alice.address, Decimal(1000))
@@ -577,13 +598,14 @@ def test_the_desk_refuses_requests_while_it_is_not_the_treasury(gold: Gold) -> N
     [
         ("CUSTODIAN_ROLE", lambda g, s: g.custodian.add_bars(s, [bar("R-1", "400", 9999)])),
         ("CUSTODIAN_ROLE", lambda g, s: g.custodian.remove_bars(s, ["HK-0001"])),
+        ("CUSTODIAN_ROLE", lambda g, s: g.custodian.relocate_bars(s, ["HK-0001"], "Elsewhere")),
         ("CUSTODIAN_ROLE", lambda g, s: g.custodian.fulfil(s, 1, ["HK-0001"])),
         ("CUSTODIAN_ROLE", lambda g, s: g.custodian.reject(s, 1, "NO")),
         ("AUDITOR_ROLE", lambda g, s: g.custodian.raw.attest(s, keccak(text="r"), "ipfs://r", OZ, 1)),
         ("DEFAULT_ADMIN_ROLE", lambda g, s: g.custodian.set_minimum_redemption(s, Decimal(1))),
         ("ISSUER_ROLE", lambda g, s: g.token.mint(s, g.bob.address, Decimal(1))),
     ],
-    ids=["addBars", "removeBars", "fulfil", "reject", "attest", "setMinimumRedemption", "mint"],
+    ids=["addBars", "removeBars", "relocateBars", "fulfil", "reject", "attest", "setMinimumRedemption", "mint"],
 )
 def test_each_duty_is_refused_to_everyone_else(gold: Gold, role: str, call: Any) -> None:
     g = gold

@@ -103,6 +103,22 @@ contract GoldCustodian is AccessControl, IGoldCustodian {
         _setReserve(unitsAfter, serials.length);
     }
 
+    /// @notice Records that bars moved to another vault (all or nothing); they stay in custody and the reserve is
+    /// unchanged, so no reserve headroom is needed (unlike a removal and a new listing).
+    /// @param serials The bars' serials (each in custody).
+    /// @param vault The vault they are now in.
+    function relocateBars(bytes32[] calldata serials, bytes32 vault) external onlyRole(CUSTODIAN_ROLE) {
+        uint256 n = serials.length;
+        if (n == 0) revert EmptyBatch();
+        for (uint256 i; i < n; ++i) {
+            bytes32 serial = serials[i];
+            Bar storage stored = _bars[serial];
+            if (stored.grossMilli == 0) revert BarNotListed(serial);
+            emit BarRelocated(serial, stored.vault, vault);
+            stored.vault = vault;
+        }
+    }
+
     // ------------------------------------------------------------------ attestations (AUDITOR_ROLE)
 
     /// @notice Publishes an attestation of the reserve.

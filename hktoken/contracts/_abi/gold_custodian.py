@@ -187,6 +187,14 @@ class GoldCustodianFunctions(AbiSurface):
         """
         return self._send(signer, "reject(uint256,bytes32)", id, reason)
 
+    def relocate_bars(self, signer: LocalAccount, serials: Sequence[bytes], vault: bytes) -> TxReceipt:
+        """Records that bars moved to another vault (all or nothing); they stay in custody and the reserve is
+        unchanged, so no reserve headroom is needed (unlike a removal and a new listing).
+
+        ``relocateBars(bytes32[] serials, bytes32 vault)``, sent by ``signer``.
+        """
+        return self._send(signer, "relocateBars(bytes32[],bytes32)", serials, vault)
+
     def remove_bars(self, signer: LocalAccount, serials: Sequence[bytes]) -> TxReceipt:
         """Removes bars from custody (all or nothing): refused when the reserve left would be below the supply.
 
