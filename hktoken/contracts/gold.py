@@ -249,6 +249,15 @@ class GoldCustodian(ContractWrapper[GoldCustodianFunctions]):
             holder, units, permit["deadline"], permit["v"], permit["r"], permit["s"]
         )
 
+    def redemption_id(self, receipt: TxReceipt) -> int:
+        """The id of the request a :meth:`request_redemption` receipt made."""
+        events = self.events(receipt, "RedemptionRequested")
+        if len(events) != 1:
+            raise SpecError(
+                "the receipt holds no redemption request of this custodian", fix="pass the request's receipt"
+            )
+        return int(events[0]["args"]["id"])
+
     def fulfil(self, signer: LocalAccount, request_id: int, serials: Sequence[str]) -> TxReceipt:
         """Release the named bars for a pending request and burn its escrowed tokens (CUSTODIAN_ROLE). The bars'
         fine weight must cover the request (``InsufficientBarsReleased``) and the reserve left must cover the

@@ -92,6 +92,7 @@ def gold(market: Market) -> Gold:
 def request(g: Gold, holder: LocalAccount, amount: int) -> int:
     receipt = g.custodian.request_redemption(holder, g.token.from_units(amount))
     (event,) = event_args(g.custodian, receipt, "RedemptionRequested")
+    assert g.custodian.redemption_id(receipt) == event["id"]
     return int(event["id"])
 
 
@@ -140,6 +141,8 @@ def test_bars_are_listed_with_their_derived_fine_weight(gold: Gold) -> None:
     assert g.custodian.bar_count() == 3
     assert g.custodian.raw.reserve() == RESERVE == (400125 * 9999 + 399870 * 9995 + 410000 * 9999) * UNIT
     assert g.custodian.reserve_oz() == Decimal("1209.7140525")
+    with pytest.raises(SpecError, match="no redemption request"):
+        g.custodian.redemption_id(g.token.mint(g.m.issuer, g.bob.address, Decimal(1)))
     assert g.custodian.bar("HK-0002") == BARS[1]
     assert g.custodian.bar("HK-9999") is None
     assert g.custodian.bars() == BARS
