@@ -73,16 +73,18 @@ contract GoldToken is RWATokenBase {
         return super._assetRestrictionMessage(code);
     }
 
-    /// @dev How much may still be minted: reserve minus supply (0 if the reserve is short or cannot be read).
-    function _mintHeadroom() private view returns (uint256) {
+    /// @dev How much may still be minted: reserve minus supply (0 if the reserve is short or cannot be read). One
+    /// STATICCALL of `custodian.reserve()` in assembly (no revert can escape the hook).
+    function _mintHeadroom() private view returns (uint256 headroom) {
         uint256 supply = totalSupply();
-        try custodian.reserve() returns (uint256 reserve_) {
-            unchecked {
-                // Subtraction only when reserve_ > supply.
-                return reserve_ > supply ? reserve_ - supply : 0;
+        address source = address(custodian);
+        bytes4 selector = IGoldCustodian.reserve.selector;
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            if and(staticcall(gas(), source, 0x00, 0x04, 0x00, 0x20), gt(returndatasize(), 0x1f)) {
+                let reserve_ := mload(0x00)
+                if gt(reserve_, supply) { headroom := sub(reserve_, supply) }
             }
-        } catch {
-            return 0;
         }
     }
 }
