@@ -24,16 +24,19 @@ from hktoken.errors import (
     UnknownContractError,
 )
 from hktoken.models import ComplianceRules, Investor, InvestorClass, InvestorProfile
+from hktoken.models.gold import Attestation, GoldBar
 from hktoken.models.restrictions import Restriction
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Anvil",
+    "Attestation",
     "Chain",
     "ChainError",
     "CompileError",
     "ComplianceRules",
+    "GoldBar",
     "GoldCustodian",
     "GoldToken",
     "HKDStablecoin",
