@@ -690,3 +690,31 @@ def test_deploy_with_an_explicit_treasury_and_a_minimum(gold: Gold) -> None:
     assert token.custodian.has_role("CUSTODIAN_ROLE", g.m.admin.address)
     assert token.custodian.has_role("AUDITOR_ROLE", g.m.admin.address)
     assert token.admin_module() == g.m.admin_module
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda g: g.custodian.add_bars(g.vault, []), "add_bars needs at least one bar"),
+        (lambda g: g.custodian.add_bars(g.vault, [{**BARS[0].model_dump(), "fineness": 9000}]), "fineness 9000"),
+        (lambda g: g.custodian.remove_bars(g.vault, []), "serials must be a non-empty list"),
+        (lambda g: g.custodian.remove_bars(g.vault, "HK-0001"), "serials must be a non-empty list"),
+        (lambda g: g.custodian.remove_bars(g.vault, ["S" * 33]), "is 33 bytes of UTF-8"),
+        (lambda g: g.custodian.fulfil(g.vault, 1, []), "serials must be a non-empty list"),
+        (lambda g: g.custodian.reject(g.vault, 1, b"short"), "reason must be 32 bytes, got 5"),
+        (lambda g: g.custodian.reject(g.vault, 1, "R" * 33), "reason 'RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR' is 33 bytes"),
+        (lambda g: g.custodian.reject(g.vault, True, "R"), "request id True is invalid"),
+        (lambda g: g.custodian.set_minimum_redemption(g.m.admin, Decimal(-1)), "minimum -1 must be a finite"),
+        (lambda g: g.custodian.request_redemption(g.alice, 1.5), "amount 1.5 has type float"),
+        (lambda g: g.custodian.attest(g.auditor, {"report_hash": b"x", "uri": "u", "ounces": 1, "as_of": 0}),
+         "invalid Attestation: report_hash: must be 32 bytes"),
+    ],
+    ids=["no-bars", "bad-bar", "no-serials", "serials-str", "long-serial", "fulfil-no-bars", "short-reason",
+         "long-reason", "bool-id", "negative-minimum", "float-amount", "bad-attestation"],
+)  # fmt: skip
+def test_a_bad_input_to_the_custodian_wrapper_sends_nothing(gold: Gold, call: Any, message: str) -> None:
+    g = gold
+    signers = (g.vault, g.auditor, g.alice, g.m.admin)
+    with unchanged(g.m.chain, *signers, watch=g.state), pytest.raises(SpecError) as refusal:
+        call(g)
+    assert message in str(refusal.value)
