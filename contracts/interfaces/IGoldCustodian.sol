@@ -134,6 +134,9 @@ interface IGoldCustodian {
     /// @param holder The holder.
     /// @param amount Tokens returned (base units).
     event RedemptionReturned(uint256 indexed id, address indexed holder, uint256 amount);
+    /// @notice The attestation age beyond which mints stop changed.
+    /// @param maxAge The new age in seconds (0 = no such rule).
+    event MaxAttestationAgeChanged(uint32 maxAge);
     /// @notice The smallest redemption the desk accepts changed.
     /// @param minimum The new minimum (base units; 0 = none).
     event MinimumRedemptionChanged(uint256 minimum);
@@ -163,7 +166,7 @@ interface IGoldCustodian {
     /// @param asOf The as-of time given.
     /// @param previousAsOf The previous attestation's.
     error AttestationOutOfOrder(uint64 asOf, uint64 previousAsOf);
-    /// @notice An attestation needs a report hash and a URI.
+    /// @notice An attestation needs a report hash, a URI and a non-zero as-of time.
     error InvalidAttestation();
     /// @notice No attestation with this index.
     /// @param index The index.
@@ -197,4 +200,10 @@ interface IGoldCustodian {
     /// @notice The reserve: total fine weight of the bars in custody, in token base units.
     /// @return The reserve.
     function reserve() external view returns (uint256);
+
+    /// @notice What the token mints against, in one storage read: the reserve, and whether the latest attestation is
+    /// recent enough (always true while no maximum attestation age is set).
+    /// @return reserve_ The reserve, in token base units.
+    /// @return attested False when the latest attestation is older than the maximum age (or there is none).
+    function mintReserve() external view returns (uint256 reserve_, bool attested);
 }

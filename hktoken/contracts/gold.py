@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Self
@@ -34,6 +34,7 @@ from hktoken.units import Amount, from_base_units, to_base_units
 __all__ = ["GoldCustodian", "GoldToken", "Redemption"]
 
 UINT128_MAX = 2**128 - 1
+UINT32_MAX = 2**32 - 1
 _DEFAULT_ROLES = TokenRoles()  # every duty to the admin
 
 
@@ -62,6 +63,22 @@ def _serial32(serial: str) -> bytes:
         return text32(serial, "serial")
     except ValueError as exc:
         raise SpecError(str(exc), fix="use the bar's serial number as the bar list records it") from exc
+
+
+def _age_seconds(max_age: timedelta | int | None) -> int:
+    if max_age is None:
+        return 0
+    if isinstance(max_age, bool) or not isinstance(max_age, timedelta | int):
+        raise SpecError(
+            f"max_attestation_age {max_age!r} is not a timedelta or seconds", fix="pass e.g. timedelta(days=35)"
+        )
+    seconds = max_age if isinstance(max_age, int) else max_age.total_seconds()
+    if seconds != int(seconds) or not 0 <= seconds <= UINT32_MAX:
+        raise SpecError(
+            f"max_attestation_age {max_age} must be whole seconds from 0 to {UINT32_MAX}",
+            fix="pass e.g. timedelta(days=35), or None for no rule",
+        )
+    return int(seconds)
 
 
 def _create_address(sender: str, nonce: int) -> ChecksumAddress:
@@ -169,6 +186,16 @@ class GoldCustodian(ContractWrapper[GoldCustodianFunctions]):
         nothing is minted."""
         raw = self.raw.reserve_ratio()
         return None if raw == 2**256 - 1 else from_base_units(raw, 18)
+
+    def set_max_attestation_age(self, signer: LocalAccount, max_age: timedelta | int | None) -> TxReceipt:
+        """Stop mints while the latest attestation's as-of time is older than ``max_age`` (DEFAULT_ADMIN_ROLE;
+        restriction code 73); ``None`` or 0 turns the rule off."""
+        return self.raw.set_max_attestation_age(signer, _age_seconds(max_age))
+
+    def max_attestation_age(self) -> timedelta | None:
+        """The attestation age beyond which mints stop, or None when there is no such rule."""
+        seconds = self.raw.max_attestation_age()
+        return timedelta(seconds=seconds) if seconds else None
 
     def mint_headroom_oz(self) -> Decimal:
         """What the token may still mint: reserve minus supply, in ounces."""
@@ -354,13 +381,15 @@ class GoldToken(SecurityToken[GoldTokenFunctions]):
         custodians: Sequence[str] = (),
         auditors: Sequence[str] = (),
         minimum_redemption: Amount | None = None,
+        max_attestation_age: timedelta | int | None = None,
     ) -> Self:
         """Deploy the custodian and the token bound to it, grant the duties (to ``admin`` unless named) and set the
         rules. The custodian is deployed first, naming the token's address (its next CREATE address), and becomes
         the token's treasury (``treasury=None``, the sound default: a holder can always exit into redemption
         escrow); a ``treasury`` given here is used instead, and the desk then refuses requests until
         ``set_treasury(custodian)``. The custodian gets ISSUER_ROLE on the token, to burn what it redeems.
-        Everything is validated before the first transaction."""
+        ``max_attestation_age`` stops mints while the latest attestation is older (none is published yet, so the
+        token cannot mint until the auditor attests). Everything is validated before the first transaction."""
         if decimals != GOLD_DECIMALS:
             raise SpecError(f"decimals {decimals} is not 18", fix="gold counts fine troy ounces to 18 decimals")
         if rules is not None:
@@ -375,6 +404,7 @@ class GoldToken(SecurityToken[GoldTokenFunctions]):
         minimum = _units(minimum_redemption, "minimum_redemption") if minimum_redemption is not None else 0
         if minimum > UINT128_MAX:
             raise SpecError("minimum_redemption is too large (at most 2**128 - 1 base units)")
+        max_age = _age_seconds(max_attestation_age)
         registry_address = (
             registry if isinstance(registry, InvestorRegistry) else InvestorRegistry.at(chain, registry)
         ).address
@@ -401,6 +431,8 @@ class GoldToken(SecurityToken[GoldTokenFunctions]):
         custodian.grant_roles(admin, custodian_roles)
         if minimum:
             custodian.raw.set_minimum_redemption(admin, minimum)
+        if max_age:
+            custodian.raw.set_max_attestation_age(admin, max_age)
         return token
 
     @cached_property

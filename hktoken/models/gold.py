@@ -29,6 +29,7 @@ class GoldCode(IntEnum):
     """The gold token's ERC-1404 restriction codes (hktoken's gold block, 72-79)."""
 
     MINT_EXCEEDS_RESERVE = GOLD_CODES_START
+    ATTESTATION_STALE = GOLD_CODES_START + 1
 
 
 class RedemptionStatus(IntEnum):
@@ -214,8 +215,8 @@ class Attestation(Model):
             return None
         if value.tzinfo is None:
             raise ValueError("must be timezone-aware (e.g. datetime(..., tzinfo=UTC))")
-        if not 0 <= value.timestamp() < 2**64:
-            raise ValueError("must be between 1970 and the contract's uint64 seconds")
+        if not 0 < value.timestamp() < 2**64:
+            raise ValueError("must be after 1970-01-01T00:00:00Z and within the contract's uint64 seconds")
         return value.astimezone(UTC)
 
     @property

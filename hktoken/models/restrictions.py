@@ -71,6 +71,7 @@ ASSET_MESSAGES: dict[int, str] = {
     # --- bond (64-71)
     # --- gold (72-79)
     GOLD_CODES_START: "mint exceeds gold reserve",  # GoldCode.MINT_EXCEEDS_RESERVE
+    GOLD_CODES_START + 1: "gold reserve attestation stale",  # GoldCode.ATTESTATION_STALE
     # --- fund (80-87)
 }
 

@@ -718,3 +718,84 @@ def test_a_bad_input_to_the_custodian_wrapper_sends_nothing(gold: Gold, call: An
     with unchanged(g.m.chain, *signers, watch=g.state), pytest.raises(SpecError) as refusal:
         call(g)
     assert message in str(refusal.value)
+
+
+# --------------------------------------------------------------------------------------------- attestation liveness
+
+ATTESTATION_STALE = int(GoldCode.ATTESTATION_STALE)
+
+
+def test_with_a_maximum_attestation_age_mints_stop_when_the_attestation_is_stale(gold: Gold) -> None:
+    g = gold
+    t, c, bob = g.token, g.custodian, g.bob.address
+    assert c.max_attestation_age() is None and c.raw.mint_reserve() == (RESERVE, True)
+    receipt = c.set_max_attestation_age(g.m.admin, timedelta(days=35))
+    assert event_args(c, receipt, "MaxAttestationAgeChanged") == [{"maxAge": 35 * DAY}]
+    assert c.max_attestation_age() == timedelta(days=35)
+    # no attestation yet: no mint, by every path; a zero mint and every non-mint path are untouched
+    assert c.raw.mint_reserve() == (RESERVE, False)
+    assert t.raw.detect_transfer_restriction(ZERO, bob, OZ) == ATTESTATION_STALE == 73
+    assert t.raw.can_transfer(ZERO, bob, OZ) is False
+    assert t.check_transfer(ZERO, bob, Decimal(1)).reason == "gold reserve attestation stale" == ASSET_MESSAGES[73]
+    assert t.message_for_restriction(73) == ASSET_MESSAGES[73]
+    assert t.raw.detect_transfer_restriction(ZERO, bob, 0) == 0
+    with unchanged(g.m.chain, g.m.issuer, watch=g.state), restricted(ATTESTATION_STALE, ZERO, bob, OZ):
+        t.raw.mint(g.m.issuer, bob, OZ)
+    with unchanged(g.m.chain, g.m.issuer, watch=g.state), restricted(ATTESTATION_STALE, ZERO, bob, OZ):
+        t.raw.batch_mint(g.m.issuer, [bob], [OZ])
+    t.transfer(g.alice, bob, Decimal(1))
+    request(g, g.alice, OZ)
+    # an attestation as of 30 days ago: fresh for 5 more days; the reserve rule still applies
+    c.attest(g.auditor, _attestation(g, "1209.7140525", 30))
+    assert t.raw.detect_transfer_restriction(ZERO, bob, RESERVE) == MINT_EXCEEDS_RESERVE
+    t.mint(g.m.issuer, bob, Decimal(1))
+    g.m.chain.increase_time(5 * DAY + 60)
+    g.m.chain.mine()
+    with unchanged(g.m.chain, g.m.issuer, watch=g.state), restricted(ATTESTATION_STALE, ZERO, bob, OZ):
+        t.raw.mint(g.m.issuer, bob, OZ)
+    c.attest(g.auditor, _attestation(g, "1209.7140525", 0, 2))
+    t.mint(g.m.issuer, bob, Decimal(1))
+    assert t.raw.total_supply() == 1002 * OZ
+    c.set_max_attestation_age(g.m.admin, None)
+    assert c.max_attestation_age() is None
+
+
+def test_staleness_never_blocks_removals_redemptions_or_transfers(gold: Gold) -> None:
+    g = gold
+    c = g.custodian
+    c.set_max_attestation_age(g.m.admin, 60)
+    g.token.burn(g.m.issuer, g.alice.address, Decimal(300))
+    c.remove_bars(g.vault, ["HK-0003"])
+    rid = request(g, g.alice, 400 * OZ)
+    c.fulfil(g.vault, rid, ["HK-0001"])
+    g.token.transfer(g.alice, g.bob.address, Decimal(100))
+    assert g.token.raw.total_supply() == 300 * OZ
+
+
+def test_the_maximum_attestation_age_is_the_admins_and_validated(gold: Gold) -> None:
+    g = gold
+    for signer in (g.vault, g.auditor, g.alice):
+        with (
+            unchanged(g.m.chain, signer, watch=g.state),
+            reverts("AccessControlUnauthorizedAccount", account=signer.address, neededRole=bytes(32)),
+        ):
+            g.custodian.set_max_attestation_age(signer, 60)
+    for bad in (-1, 2**32, timedelta(seconds=1.5), "60", True):
+        with unchanged(g.m.chain, g.m.admin), pytest.raises(SpecError, match="max_attestation_age"):
+            g.custodian.set_max_attestation_age(g.m.admin, bad)  # type: ignore[arg-type]
+    with (
+        unchanged(g.m.chain, g.auditor, watch=g.state),
+        reverts("InvalidAttestation"),
+    ):
+        g.custodian.raw.attest(g.auditor, keccak(text="r"), "ipfs://r", OZ, 0)
+
+
+def test_deploy_can_set_the_maximum_attestation_age(gold: Gold) -> None:
+    g = gold
+    token = GoldToken.deploy(
+        g.m.chain, g.m.admin, name="HK Gold C", symbol="HKAUC", registry=g.m.registry,
+        admin_module=g.m.admin_module, max_attestation_age=timedelta(days=35),
+    )  # fmt: skip
+    assert token.custodian.max_attestation_age() == timedelta(days=35)
+    with unchanged(g.m.chain, g.m.admin), pytest.raises(SpecError, match="max_attestation_age"):
+        GoldToken.deploy(g.m.chain, g.m.admin, name="X", symbol="X", registry=g.m.registry, max_attestation_age=-5)

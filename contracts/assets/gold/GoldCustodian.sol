@@ -39,12 +39,15 @@ contract GoldCustodian is AccessControl, IGoldCustodian {
     /// @notice The block this custodian was deployed in (where its event history starts).
     uint256 public immutable deploymentBlock;
 
-    // One slot, read by every mint (through `reserve`): fine weight in 1e-7 oz, bars in custody, requests made.
+    // One slot, read by every mint (through `mintReserve`): fine weight in 1e-7 oz, the latest attestation's as-of
+    // time, the attestation age beyond which mints stop (0 = no such rule), bars in custody.
     uint128 private _fineUnits;
-    uint64 private _barCount;
-    uint64 private _redemptionCount;
-    // One slot: tokens in escrow, smallest request accepted.
+    uint64 private _latestAsOf;
+    uint32 private _maxAttestationAge;
+    uint32 private _barCount;
+    // One slot, written by every request: tokens in escrow, requests made.
     uint128 private _escrowed;
+    uint64 private _redemptionCount;
     uint128 private _minimumRedemption;
 
     mapping(bytes32 serial => Bar) private _bars;
@@ -89,7 +92,7 @@ contract GoldCustodian is AccessControl, IGoldCustodian {
         }
         uint256 units = _fineUnits + added;
         _fineUnits = SafeCast.toUint128(units);
-        _barCount += uint64(n);
+        _barCount += SafeCast.toUint32(n);
         emit ReserveChanged(units * _UNIT, _barCount);
     }
 
@@ -125,14 +128,14 @@ contract GoldCustodian is AccessControl, IGoldCustodian {
     /// @param reportHash Hash of the report (non-zero).
     /// @param uri Where to read it (non-empty).
     /// @param ounces Fine ounces attested, in token base units.
-    /// @param asOf The time the report speaks for: not in the future, not before the previous attestation's.
+    /// @param asOf The time the report speaks for: non-zero, not in the future, not before the previous attestation's.
     /// @return index The attestation's index.
     function attest(bytes32 reportHash, string calldata uri, uint256 ounces, uint64 asOf)
         external
         onlyRole(AUDITOR_ROLE)
         returns (uint256 index)
     {
-        if (reportHash == bytes32(0) || bytes(uri).length == 0) revert InvalidAttestation();
+        if (reportHash == bytes32(0) || bytes(uri).length == 0 || asOf == 0) revert InvalidAttestation();
         if (asOf > block.timestamp) revert AttestationInFuture(asOf, uint64(block.timestamp));
         index = _attestations.length;
         if (index != 0) {
@@ -142,6 +145,7 @@ contract GoldCustodian is AccessControl, IGoldCustodian {
         _attestations.push(
             Attestation(reportHash, SafeCast.toUint128(ounces), asOf, uint64(block.timestamp), uri)
         );
+        _latestAsOf = asOf;
         emit AttestationPublished(index, reportHash, ounces, asOf, uri);
     }
 
@@ -224,6 +228,15 @@ contract GoldCustodian is AccessControl, IGoldCustodian {
         _return(id, request, request.holder, request.amount);
     }
 
+    /// @notice Sets how old the latest attestation may be for the token to mint (DEFAULT_ADMIN_ROLE): beyond it,
+    /// mints are refused with restriction code 73 until the auditor attests again. 0 turns the rule off (the
+    /// default). Bar removals and redemptions are never blocked by it.
+    /// @param maxAge The age in seconds, measured from the latest attestation's as-of time.
+    function setMaxAttestationAge(uint32 maxAge) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _maxAttestationAge = maxAge;
+        emit MaxAttestationAgeChanged(maxAge);
+    }
+
     /// @notice Sets the smallest redemption accepted (DEFAULT_ADMIN_ROLE; e.g. 350 oz for whole Good Delivery bars).
     /// @param minimum The minimum, in token base units (0: any positive amount).
     function setMinimumRedemption(uint256 minimum) external onlyRole(DEFAULT_ADMIN_ROLE) {
@@ -236,6 +249,20 @@ contract GoldCustodian is AccessControl, IGoldCustodian {
     /// @inheritdoc IGoldCustodian
     function reserve() external view returns (uint256) {
         return uint256(_fineUnits) * _UNIT;
+    }
+
+    /// @inheritdoc IGoldCustodian
+    function mintReserve() external view returns (uint256 reserve_, bool attested) {
+        uint256 maxAge = _maxAttestationAge;
+        reserve_ = uint256(_fineUnits) * _UNIT;
+        uint256 latest = _latestAsOf; // 0: none published (an as-of time is never 0)
+        attested = maxAge == 0 || (latest != 0 && block.timestamp <= latest + maxAge);
+    }
+
+    /// @notice The attestation age beyond which mints stop.
+    /// @return The age in seconds (0: no such rule).
+    function maxAttestationAge() external view returns (uint256) {
+        return _maxAttestationAge;
     }
 
     /// @notice Reserve over supply as an 18-decimal fixed-point number (1e18 = 100%, fully backed); the maximum
@@ -367,10 +394,10 @@ contract GoldCustodian is AccessControl, IGoldCustodian {
 
     function _setReserve(uint256 units, uint256 barsRemoved) private {
         _fineUnits = uint128(units); // units <= the previous value, a uint128
-        uint64 count;
+        uint32 count;
         unchecked {
             // Every removed bar was counted.
-            count = _barCount - uint64(barsRemoved);
+            count = _barCount - uint32(barsRemoved);
         }
         _barCount = count;
         emit ReserveChanged(units * _UNIT, count);

@@ -10,15 +10,19 @@ import {RWATokenBase} from "../../token/RWATokenBase.sol";
 /// @notice The security token of `RWATokenBase` (KYC, rules, freezes, forced transfer, recovery, pause, ERC-7943,
 /// ERC-1404) whose supply can never exceed the gold in custody: a mint that would take the supply above the
 /// custodian's reserve (the fine weight of the bars listed in `GoldCustodian`) is refused with restriction code
-/// 72, so `mint`, `batchMint`, `detectTransferRestriction(0, to, amount)` and `canTransfer(0, to, amount)` agree.
-/// Bar removals are checked on the custodian's side. Transfers are exactly RWAToken's.
+/// 72, and, when the custodian sets a maximum attestation age, any mint while the latest attestation is older is
+/// refused with code 73; `mint`, `batchMint`, `detectTransferRestriction(0, to, amount)` and
+/// `canTransfer(0, to, amount)` agree. Bar removals are checked on the custodian's side. Transfers are exactly
+/// RWAToken's.
 /// @dev The bar list, attestations and redemption desk live in the custodian (`GoldCustodian`, the token's treasury,
 /// so a holder can always exit into redemption escrow). Token and custodian are bound to each other for life: the
 /// custodian names this token (immutable) and this constructor checks it, so no second token can mint against
-/// the same bars. A mint pays one external view (`custodian.reserve()`: a cold account and one cold slot).
+/// the same bars. A mint pays one external view (`custodian.mintReserve()`: a cold account and one cold slot).
 contract GoldToken is RWATokenBase {
     /// @notice Restriction code: the mint would take the supply above the gold reserve.
     uint8 public constant MINT_EXCEEDS_RESERVE = RestrictionCodes.ASSET_CODES_START + 8;
+    /// @notice Restriction code: the reserve's latest attestation is older than the custodian's maximum age.
+    uint8 public constant ATTESTATION_STALE = RestrictionCodes.ASSET_CODES_START + 9;
 
     /// @notice The custodian whose bars back this token (fixed at deployment).
     IGoldCustodian public immutable custodian;
@@ -56,33 +60,40 @@ contract GoldToken is RWATokenBase {
         custodian = custodian_;
     }
 
-    /// @dev Code 72 for a mint beyond the reserve. A view that never reverts: a failing reserve call counts as no
-    /// reserve (fail closed).
+    /// @dev Code 73 for a mint while the reserve's attestation is stale (when the custodian sets a maximum age), code
+    /// 72 for a mint beyond the reserve. A view that never reverts: a failing reserve call counts as no reserve.
     function _assetRestrictionCode(uint8 op, address from, address to, uint256 amount)
         internal
         view
         override
         returns (uint8)
     {
-        if (op == OP_MINT && amount > _mintHeadroom()) return MINT_EXCEEDS_RESERVE;
+        if (op == OP_MINT && amount != 0) {
+            (uint256 headroom, bool attested) = _mintHeadroom();
+            if (!attested) return ATTESTATION_STALE;
+            if (amount > headroom) return MINT_EXCEEDS_RESERVE;
+        }
         return super._assetRestrictionCode(op, from, to, amount);
     }
 
     function _assetRestrictionMessage(uint8 code) internal view override returns (string memory) {
         if (code == MINT_EXCEEDS_RESERVE) return "mint exceeds gold reserve";
+        if (code == ATTESTATION_STALE) return "gold reserve attestation stale";
         return super._assetRestrictionMessage(code);
     }
 
-    /// @dev How much may still be minted: reserve minus supply (0 if the reserve is short or cannot be read). One
-    /// STATICCALL of `custodian.reserve()` in assembly (no revert can escape the hook).
-    function _mintHeadroom() private view returns (uint256 headroom) {
+    /// @dev How much may still be minted (reserve minus supply, 0 if the reserve is short) and whether the reserve's
+    /// attestation is recent enough: one STATICCALL of `custodian.mintReserve()` in assembly, so no revert can escape
+    /// the hook; a failed call reads as no reserve.
+    function _mintHeadroom() private view returns (uint256 headroom, bool attested) {
         uint256 supply = totalSupply();
         address source = address(custodian);
-        bytes4 selector = IGoldCustodian.reserve.selector;
+        bytes4 selector = IGoldCustodian.mintReserve.selector;
         assembly ("memory-safe") {
             mstore(0x00, selector)
-            if and(staticcall(gas(), source, 0x00, 0x04, 0x00, 0x20), gt(returndatasize(), 0x1f)) {
+            if and(staticcall(gas(), source, 0x00, 0x04, 0x00, 0x40), gt(returndatasize(), 0x3f)) {
                 let reserve_ := mload(0x00)
+                attested := iszero(iszero(mload(0x20)))
                 if gt(reserve_, supply) { headroom := sub(reserve_, supply) }
             }
         }

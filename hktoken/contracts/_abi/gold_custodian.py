@@ -138,6 +138,14 @@ class GoldCustodianFunctions(AbiSurface):
         result: tuple[Any, ...] = self._call("latestAttestation()")
         return result
 
+    def max_attestation_age(self) -> int:
+        """The attestation age beyond which mints stop.
+
+        ``maxAttestationAge() view returns (uint256)``, called with eth_call.
+        """
+        result: int = self._call("maxAttestationAge()")
+        return result
+
     def minimum_redemption(self) -> int:
         """The smallest redemption accepted.
 
@@ -152,6 +160,15 @@ class GoldCustodianFunctions(AbiSurface):
         ``mintHeadroom() view returns (uint256)``, called with eth_call.
         """
         result: int = self._call("mintHeadroom()")
+        return result
+
+    def mint_reserve(self) -> tuple[int, bool]:
+        """What the token mints against, in one storage read: the reserve, and whether the latest attestation is
+        recent enough (always true while no maximum attestation age is set).
+
+        ``mintReserve() view returns (uint256 reserve_, bool attested)``, called with eth_call.
+        """
+        result: tuple[int, bool] = self._call("mintReserve()")
         return result
 
     def reclaim(self, signer: LocalAccount, id: int) -> TxReceipt:
@@ -247,6 +264,15 @@ class GoldCustodianFunctions(AbiSurface):
     def revoke_role(self, signer: LocalAccount, role: bytes, account: str) -> TxReceipt:
         """``revokeRole(bytes32 role, address account)``, sent by ``signer``."""
         return self._send(signer, "revokeRole(bytes32,address)", role, account)
+
+    def set_max_attestation_age(self, signer: LocalAccount, max_age: int) -> TxReceipt:
+        """Sets how old the latest attestation may be for the token to mint (DEFAULT_ADMIN_ROLE): beyond it, mints
+        are refused with restriction code 73 until the auditor attests again. 0 turns the rule off (the default).
+        Bar removals and redemptions are never blocked by it.
+
+        ``setMaxAttestationAge(uint32 maxAge)``, sent by ``signer``.
+        """
+        return self._send(signer, "setMaxAttestationAge(uint32)", max_age)
 
     def set_minimum_redemption(self, signer: LocalAccount, minimum: int) -> TxReceipt:
         """Sets the smallest redemption accepted (DEFAULT_ADMIN_ROLE; e.g. 350 oz for whole Good Delivery bars).

@@ -17,6 +17,14 @@ class GoldTokenFunctions(RWATokenFunctions):
 
     artifact_name = "GoldToken"
 
+    def attestation_stale(self) -> int:
+        """Restriction code: the reserve's latest attestation is older than the custodian's maximum age.
+
+        ``ATTESTATION_STALE() view returns (uint8)``, called with eth_call.
+        """
+        result: int = self._call("ATTESTATION_STALE()")
+        return result
+
     def mint_exceeds_reserve(self) -> int:
         """Restriction code: the mint would take the supply above the gold reserve.
 
