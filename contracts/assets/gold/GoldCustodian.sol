@@ -20,7 +20,8 @@ import {ZeroAddress} from "../../compliance/Errors.sol";
 /// token with this contract as its treasury: an exit to the treasury is allowed under every compliance rule, even
 /// for a holder whose KYC lapsed, so escrow always works. This contract needs ISSUER_ROLE on the token to burn
 /// what it redeems (and has no way to mint). Invariant, checked on every bar removal and (by the token) on every
-/// mint: `token.totalSupply() <= reserve()`; escrowed tokens are still supply until burned. No loop runs over
+/// mint: `token.totalSupply() <= reserve()`; escrowed tokens are still supply until burned. Optionally
+/// (`setMaxAttestationAge`) the token also stops minting while the latest attestation is too old. No loop runs over
 /// requests or attestations; batches loop over their own bars only.
 contract GoldCustodian is AccessControl, IGoldCustodian {
     using SafeERC20 for IERC20;
