@@ -9,6 +9,8 @@ from hktoken.contracts import (
     FundAdministrator,
     FundRoles,
     FundToken,
+    GoldCustodian,
+    GoldToken,
     HKDStablecoin,
     InvestorRegistry,
     RWAToken,
@@ -32,12 +34,14 @@ from hktoken.models import ComplianceRules, Investor, InvestorClass, InvestorPro
 from hktoken.models.bond import BondRestriction, BondTerms
 from hktoken.models.dvp import DvPDomain, Trade, TradeRefused
 from hktoken.models.fund import FundTerms, NavStrike
+from hktoken.models.gold import Attestation, GoldBar
 from hktoken.models.restrictions import Restriction
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Anvil",
+    "Attestation",
     "BondPayingAgent",
     "BondRestriction",
     "BondRoles",
@@ -53,6 +57,9 @@ __all__ = [
     "FundRoles",
     "FundTerms",
     "FundToken",
+    "GoldBar",
+    "GoldCustodian",
+    "GoldToken",
     "HKDStablecoin",
     "HKTokenError",
     "HardhatNode",

@@ -4,6 +4,7 @@ from hktoken.contracts.base import ContractWrapper, ERC20Wrapper, deploy_contrac
 from hktoken.contracts.bond import BondPayingAgent, BondRoles, BondToken, CallTerms
 from hktoken.contracts.dvp import DvPSettlement
 from hktoken.contracts.fund import FundAdministrator, FundRoles, FundToken
+from hktoken.contracts.gold import GoldCustodian, GoldToken, Redemption
 from hktoken.contracts.refusals import register_domain_errors
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.stablecoin import HKDStablecoin
@@ -23,9 +24,12 @@ __all__ = [
     "FundAdministrator",
     "FundRoles",
     "FundToken",
+    "GoldCustodian",
+    "GoldToken",
     "HKDStablecoin",
     "InvestorRegistry",
     "RWAToken",
+    "Redemption",
     "SecurityToken",
     "TokenRoles",
     "TransferCheck",

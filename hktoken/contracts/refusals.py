@@ -22,8 +22,8 @@ from hktoken.units import from_base_units
 # Error parameters that hold token amounts, and bytes32 ones that hold text (investor ids, document names), across
 # OpenZeppelin's ERC-20 errors and the contracts' own.
 AMOUNT_PARAMETERS = frozenset(
-    {"allowance", "amount", "available", "balance", "cap", "frozen", "frozenAfter", "needed", "requested",
-     "supply", "unfrozen"}
+    {"allowance", "amount", "available", "balance", "cap", "frozen", "frozenAfter", "needed", "released",
+     "requested", "reserve", "supply", "unfrozen"}
 )  # fmt: skip
 TEXT_PARAMETERS = frozenset({"id", "investorId", "name"})
 

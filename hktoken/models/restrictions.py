@@ -73,6 +73,8 @@ ASSET_MESSAGES: dict[int, str] = {
     BOND_CODES_START + 1: "bond called",
     BOND_CODES_START + 2: "bond supply bound exceeded",
     # --- gold (72-79)
+    GOLD_CODES_START: "mint exceeds gold reserve",  # GoldCode.MINT_EXCEEDS_RESERVE
+    GOLD_CODES_START + 1: "gold reserve attestation stale",  # GoldCode.ATTESTATION_STALE
     # --- fund (80-87)
 }
 

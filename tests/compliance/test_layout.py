@@ -18,6 +18,7 @@ from eth_utils.crypto import keccak
 from hktoken.artifacts import ArtifactStore
 from hktoken.chain import Chain
 from hktoken.contracts.base import deploy_contract
+from hktoken.contracts.gold import GoldCustodian, _create_address
 from hktoken.contracts.token import RWAToken
 
 from ._helpers import PRO, World, extra_account, investor
@@ -44,7 +45,7 @@ TOKENS = sorted(
 def test_the_namespace_root_is_the_erc7201_slot_the_source_declares() -> None:
     source = Path(__file__).resolve().parents[2] / "contracts" / "compliance" / "TokenStorage.sol"
     assert f"0x{NAMESPACE:064x}" in source.read_text()
-    assert TOKENS == ["BondToken", "ExtensionProbeToken", "FundToken", "RWAToken"]
+    assert TOKENS == ["BondToken", "ExtensionProbeToken", "FundToken", "GoldToken", "RWAToken"]
 
 
 @pytest.mark.parametrize("name", TOKENS)
@@ -65,7 +66,19 @@ def _constructor_args(name: str, w: World, module: str, chain: Chain) -> list[An
         "couponDates_": [chain.timestamp() + 10**6],
     }  # fmt: skip
     constructor = next(i for i in STORE.get(name).abi if i.get("type") == "constructor")
+    if any(i["name"] == "custodian_" for i in constructor["inputs"]):
+        values["custodian_"] = _gold_custodian(w, chain)
     return [values[i["name"]] for i in constructor["inputs"]]
+
+
+def _gold_custodian(w: World, chain: Chain) -> str:
+    """A GoldCustodian naming the token deployed next (the admin's fourth transaction from now) with one 400 oz bar,
+    so the layout test's mint is within the gold reserve."""
+    token = _create_address(w.admin.address, chain.w3.eth.get_transaction_count(w.admin.address, "pending") + 3)
+    custodian = GoldCustodian.deploy_artifact(chain, w.admin, w.admin.address, token)
+    custodian.grant_role(w.admin, "CUSTODIAN_ROLE", w.admin.address)
+    custodian.raw.add_bars(w.admin, [(b"L-1".ljust(32, b"\0"), bytes(32), bytes(32), 400_000, 9999)])
+    return custodian.address
 
 
 @pytest.fixture(scope="module")

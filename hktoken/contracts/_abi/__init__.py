@@ -11,6 +11,8 @@ from hktoken.contracts._abi.erc1271_wallet_mock import ERC1271WalletMockFunction
 from hktoken.contracts._abi.extension_probe_token import ExtensionProbeTokenFunctions
 from hktoken.contracts._abi.fund_administrator import FundAdministratorFunctions
 from hktoken.contracts._abi.fund_token import FundTokenFunctions
+from hktoken.contracts._abi.gold_custodian import GoldCustodianFunctions
+from hktoken.contracts._abi.gold_token import GoldTokenFunctions
 from hktoken.contracts._abi.hkd_stablecoin import HKDStablecoinFunctions
 from hktoken.contracts._abi.investor_registry import InvestorRegistryFunctions
 from hktoken.contracts._abi.plain_erc20 import PlainERC20Functions
@@ -26,6 +28,8 @@ SURFACES: dict[str, type[AbiSurface]] = {
     "ExtensionProbeToken": ExtensionProbeTokenFunctions,
     "FundAdministrator": FundAdministratorFunctions,
     "FundToken": FundTokenFunctions,
+    "GoldCustodian": GoldCustodianFunctions,
+    "GoldToken": GoldTokenFunctions,
     "HKDStablecoin": HKDStablecoinFunctions,
     "InvestorRegistry": InvestorRegistryFunctions,
     "PlainERC20": PlainERC20Functions,
@@ -42,6 +46,8 @@ __all__ = [
     "ExtensionProbeTokenFunctions",
     "FundAdministratorFunctions",
     "FundTokenFunctions",
+    "GoldCustodianFunctions",
+    "GoldTokenFunctions",
     "HKDStablecoinFunctions",
     "InvestorRegistryFunctions",
     "PlainERC20Functions",
