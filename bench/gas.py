@@ -12,6 +12,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import _bond
+import _dvp
+import _fund
+import _gold
 from _table import print_figures, print_table
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -123,6 +127,52 @@ def onboarding(chain: Chain, admin: LocalAccount, registry: InvestorRegistry, to
         "onboard_issue_floor_gas": FRESH_SLOTS * FRESH_SLOT_GAS + LOG_GAS + marginal_data,
         "onboard_issue_calldata_gas_per_investor": marginal_data,
     }
+
+
+# Issue 8's targets for the asset lifecycles: (figure, comparison, bound).
+ASSET_TARGETS = (
+    ("bond_transfer_gas_ratio", "<=", 1.5),
+    ("bond_transfer_gas_ratio_after_record", "<=", 1.6),
+    ("dvp_settle_gas", "<=", 125_000),
+)
+
+
+def asset_figures(erc20_transfer_gas: int) -> dict[str, int | float]:
+    """Each asset's figures (bench/_bond.py, _gold.py, _fund.py, _dvp.py), each on a fresh anvil of its own so no
+    asset's time travel or warm state reaches another's."""
+    figures: dict[str, int | float] = {}
+    for measure in (_bond.measure, _gold.measure, _fund.measure, _dvp.measure):
+        node = Anvil(accounts=20)
+        with node as chain:
+            figures |= measure(chain, node.accounts, erc20_transfer_gas)
+    return figures
+
+
+def print_asset_figures(figures: dict[str, int | float]) -> None:
+    claim_1 = figures["coupon_claim_gas_1_coupon"]
+    print_table(
+        "asset lifecycles (exact gas; each transaction in its own block, nothing warm)",
+        ["figure", "value", "target"],
+        [
+            ("bond transfer, no coupon pending (ratio to a plain ERC-20 transfer)", figures["bond_transfer_gas_ratio"],
+             "<= 1.5"),
+            ("bond transfer, first after a coupon record (ratio)", figures["bond_transfer_gas_ratio_after_record"],
+             "<= 1.6"),
+            ("bond transfer at 10 / 1,000 holders", f"{figures['bond_transfer_gas']:,} / "
+             f"{figures['transfer_gas_1000_holders']:,}", "equal"),
+            ("coupon claim at 10 / 1,000 holders", f"{figures['coupon_claim_gas_10_holders']:,} / "
+             f"{figures['coupon_claim_gas_1000_holders']:,}", "equal"),
+            ("coupon claim of 8 coupons / of 1", f"{figures['coupon_claim_gas_many_coupons']:,} / {claim_1:,} "
+             f"(+{(figures['coupon_claim_gas_many_coupons'] / claim_1 - 1) * 100:.1f}%)", "within 5%"),
+            ("DvP settlement between existing holders", figures["dvp_settle_gas"], "<= 125,000"),
+            ("gold mint (proof-of-reserve check included)", figures["gold_mint_gas"], ""),
+            ("fund strike (1 / 20 requests)", f"{figures['fund_strike_gas_1_request']:,} / "
+             f"{figures['fund_strike_gas_20_requests']:,}", "equal"),
+            ("fund claim", figures["fund_claim_gas"], ""),
+        ],
+    )  # fmt: skip
+    for name, _, bound in ASSET_TARGETS:
+        print(f"{name} = {figures[name]} ({'meets' if figures[name] <= bound else 'MISSES'} <= {bound})")
 
 
 def main() -> None:
@@ -249,6 +299,9 @@ def main() -> None:
             (f"floor: {FRESH_SLOTS} fresh slots + logs + calldata", onboard["onboard_issue_floor_gas"]),
         ],
     )
+    print()
+    assets = asset_figures(plain["transfer_existing_holder"])
+    print_asset_figures(assets)
     sizes = contract_sizes()
     print()
     print_table(
@@ -260,6 +313,7 @@ def main() -> None:
         {"plain_" + k: v for k, v in plain.items()}
         | {"rwa_" + k: v for k, v in rwa.items()}
         | onboard
+        | assets
         | {f"size_{name}": size for name, size in sizes.items()}
         | {f"headroom_{name}": SIZE_BUDGET - size for name, size in sizes.items()}
         | {

@@ -12,13 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from hktoken import FundToken, InvestorRegistry, RWAToken, SecurityToken, TokenRoles
+from hktoken import (
+    BondTerms,
+    BondToken,
+    FundToken,
+    GoldBar,
+    GoldToken,
+    HKDStablecoin,
+    InvestorRegistry,
+    RWAToken,
+    SecurityToken,
+    TokenRoles,
+)
 from hktoken.chain import Chain
 from hktoken.contracts.base import deploy_contract
+
+DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -92,10 +107,45 @@ def _fund_token(chain: Chain, admin: LocalAccount, spec: TokenSpec) -> SecurityT
     return _asset_token(chain, admin, spec, "FundToken", FundToken, _base_args(chain, admin, spec), [50, spec.treasury])
 
 
+def _bond_token(chain: Chain, admin: LocalAccount, spec: TokenSpec) -> SecurityToken[Any]:
+    """A 30-year semi-annual bond whose first coupon is recorded a week from now, so the battery's time travel
+    crosses coupon records (accruals written into the balance words) without ever reaching maturity."""
+    hkd = HKDStablecoin.deploy(chain, admin)
+    now = chain.timestamp()
+    dates = [datetime.fromtimestamp(now + 7 * DAY + k * 182 * DAY, tz=UTC) for k in range(60)]
+    terms = BondTerms(
+        isin="HK0000098498", currency="HKD", payment_token=hkd.address, payment_decimals=6,
+        denomination=Decimal(1000), coupon_rate_bps=450, coupon_frequency=2,
+        issue_date=datetime.fromtimestamp(now, tz=UTC), maturity_date=dates[-1], coupon_dates=tuple(dates),
+    )  # fmt: skip
+    return BondToken.deploy(
+        chain, admin, name=spec.name, symbol=spec.symbol, decimals=spec.decimals, registry=spec.registry,
+        treasury=spec.treasury, roles=spec.roles, terms=terms,
+    )  # fmt: skip
+
+
+def _gold_token(chain: Chain, admin: LocalAccount, spec: TokenSpec) -> SecurityToken[Any]:
+    """Gold with ten million fine ounces in custody (ten non-standard bars), so no mint of the battery meets the
+    reserve; the world's EOA treasury in place of the custodian's escrow."""
+    token = GoldToken.deploy(
+        chain, admin, name=spec.name, symbol=spec.symbol, registry=spec.registry, treasury=spec.treasury,
+        roles=spec.roles,
+    )  # fmt: skip
+    bars = [
+        GoldBar(serial=f"CONF-{n:03d}", refiner="Conformance Refinery", gross_oz=Decimal(1_000_000), fineness=10_000,
+                vault="HK-1", good_delivery=False)
+        for n in range(10)
+    ]  # fmt: skip
+    token.custodian.add_bars(admin, bars)
+    return token
+
+
 FACTORIES: dict[str, Factory] = {
     "RWAToken": _rwa_token,
     "ExtensionProbeToken": _extension_probe,
     "FundToken": _fund_token,
+    "BondToken": _bond_token,
+    "GoldToken": _gold_token,
 }
 
 # Each kind's own restriction codes (64 and up) and their messages, as its messageForTransferRestriction says them.
@@ -103,6 +153,8 @@ ASSET_CODES: dict[str, dict[int, str]] = {
     "RWAToken": {},
     "ExtensionProbeToken": {64: "asset closed"},
     "FundToken": {},
+    "BondToken": {64: "bond matured", 65: "bond called", 66: "bond supply bound exceeded"},
+    "GoldToken": {72: "mint exceeds gold reserve", 73: "gold reserve attestation stale"},
 }
 # Kinds whose codes hktoken's decoder names too (hktoken.models.restrictions.ASSET_MESSAGES; not the test probe's).
-ASSET_MESSAGE_KINDS = frozenset[str]()
+ASSET_MESSAGE_KINDS = frozenset({"BondToken", "GoldToken"})
