@@ -227,7 +227,7 @@ SCENARIOS: dict[str, Callable[[Ctx], object]] = {
     "py-at-wrong-kind": lambda c: RWAToken.at(c.chain, c.registry.address),
     "py-registry-at-wrong-kind": lambda c: InvestorRegistry.at(c.chain, c.token.address),
     "py-coin-at-wrong-kind": lambda c: HKDStablecoin.at(c.chain, c.plain),
-    "py-deploy-unknown-contract": lambda c: deploy_contract(c.chain, c.admin, "NoSuchToken"),
+    "py-deploy-unknown-contract": lambda c: deploy_contract(c.chain, c.admin, "RWATokn"),
     "py-deploy-decimals-overflow": lambda c: RWAToken.deploy(
         c.chain, c.admin, name="X", symbol="X", decimals=37, registry=c.registry
     ),

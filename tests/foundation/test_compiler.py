@@ -244,12 +244,19 @@ def test_build_info_lists_every_error_of_the_build(probe_build: ProbeBuild) -> N
     assert "DeclaredElsewhere" not in {e["name"] for e in probe_build.store.get("Probe").abi if e["type"] == "error"}
 
 
-def test_unknown_contract_lists_the_known_ones(probe_build: ProbeBuild) -> None:
+def test_unknown_contract_suggests_the_closest_or_lists_the_deployable_ones(probe_build: ProbeBuild) -> None:
     with pytest.raises(UnknownContractError) as info:
         probe_build.store.get("Probe2")
     assert isinstance(info.value, SpecError)
     assert str(info.value) == (
-        "no compiled artifact for contract 'Probe2' (known: Coin, IExtraErrors, Noisy, Probe): "
+        "no compiled artifact for contract 'Probe2' (did you mean 'Probe'?): check the name, or run `hktoken compile`"
+    )
+    with pytest.raises(UnknownContractError) as info:
+        probe_build.store.get("Treasury")
+    deployable = [n for n in probe_build.store.names() if probe_build.store.get(n).deployable
+                  and any(i.get("type") == "function" for i in probe_build.store.get(n).abi)]  # fmt: skip
+    assert str(info.value) == (
+        f"no compiled artifact for contract 'Treasury' (deployable: {', '.join(deployable)}): "
         "check the name, or run `hktoken compile`"
     )
 
@@ -260,7 +267,7 @@ def test_empty_store_says_none_known_and_has_no_build_info(tmp_path: Path) -> No
         store.get("Probe")
     assert (
         str(info.value)
-        == "no compiled artifact for contract 'Probe' (known: none): check the name, or run `hktoken compile`"
+        == "no compiled artifact for contract 'Probe' (deployable: none): check the name, or run `hktoken compile`"
     )
     with pytest.raises(CompileError) as compile_info:
         store.error_abis()
