@@ -34,10 +34,10 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[str]], *, right: Seque
     return _render(grid)
 
 
-def fields(pairs: Iterable[tuple[str, str]]) -> str:
-    """``key  value`` lines with the values aligned."""
+def fields(pairs: Iterable[tuple[str, str]], *, width: int = 0) -> str:
+    """``key  value`` lines with the values aligned (at least ``width`` for the keys)."""
     items = list(pairs)
-    width = max((len(k) for k, _ in items), default=0)
+    width = max([width, *(len(k) for k, _ in items)])
     return "\n".join(f"{k.ljust(width)}  {v}".rstrip() for k, v in items)
 
 
@@ -56,6 +56,11 @@ def amount(value: Decimal, symbol: str | None = None) -> str:
 def when(moment: datetime) -> str:
     """``2027-06-30 00:00:00 UTC``."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 investor``, ``2 investors``."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 def yes_no(flag: bool) -> str:

@@ -22,7 +22,7 @@ from hktoken.cli.options import Session, json_option, node_options, pass_session
 from hktoken.cli.refs import registry_at, registry_option
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.errors import SpecError
-from hktoken.models.common import spec_error, to_address
+from hktoken.models.common import Address, spec_error, to_address
 from hktoken.models.investor import Investor, InvestorClass, InvestorProfile, investor_id_bytes, investor_id_text
 from hktoken.reports.calls import call_many
 
@@ -81,6 +81,11 @@ def _wallet(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return None if value is None else to_address(value, what="wallet")
 
 
+def class_name(klass: InvestorClass | None) -> str:
+    """``professional``: the way the options spell it."""
+    return klass.name.lower() if klass is not None else "?"
+
+
 def _registered(registry: InvestorRegistry, investor_id: str) -> InvestorProfile:
     """An investor's record; SpecError when the registry does not know the id."""
     record = registry.investor(investor_id)
@@ -93,7 +98,7 @@ def _registered(registry: InvestorRegistry, investor_id: str) -> InvestorProfile
 
 
 def _profile_text(record: InvestorProfile) -> str:
-    klass = record.investor_class.name if record.investor_class else "?"
+    klass = class_name(record.investor_class)
     omnibus = ", omnibus" if record.omnibus else ""
     return f"{country_label(record.country)}, {klass}{omnibus}, KYC until {display.when(record.kyc_expiry)}"
 
@@ -233,7 +238,7 @@ def update_command(
         f"{name} {old} -> {new}"
         for name, old, new in (
             ("country", country_label(before.country), country_label(after[0])),
-            ("class", before.investor_class.name, after[1].name),
+            ("class", class_name(before.investor_class), class_name(after[1])),
             ("omnibus", display.yes_no(before.omnibus), display.yes_no(after[2])),
         )
         if old != new
@@ -390,7 +395,7 @@ def _show_wallet(session: Session, wallet: ChecksumAddress, registry_ref: str) -
         lines += [("investor", profile.investor_id), *_record_lines(profile)]
         data["investor"] = _record_data(registry.investor(profile.investor_id), [])
         data["investor"].pop("wallets")
-    session.emit(display.fields(lines), data)
+    session.emit(display.fields(lines, width=len("kyc expiry")), data)
 
 
 def _show_investor(session: Session, investor_id: str, registry_ref: str) -> None:
@@ -410,7 +415,7 @@ def _show_investor(session: Session, investor_id: str, registry_ref: str) -> Non
 def _record_lines(record: InvestorProfile) -> list[tuple[str, str]]:
     return [
         ("country", country_label(record.country)),
-        ("class", record.investor_class.name if record.investor_class else "?"),
+        ("class", class_name(record.investor_class)),
         ("kyc expiry", display.when(record.kyc_expiry)),
         ("revoked", display.yes_no(record.revoked)),
         ("omnibus", display.yes_no(record.omnibus)),
@@ -422,7 +427,7 @@ def _record_data(record: InvestorProfile, wallets: Sequence[str]) -> dict[str, A
         "id": record.investor_id,
         "key": record.key,
         "country": record.country,
-        "class": record.investor_class.name if record.investor_class else None,
+        "class": class_name(record.investor_class) if record.investor_class else None,
         "kyc_expiry": record.kyc_expiry.isoformat(),
         "revoked": record.revoked,
         "omnibus": record.omnibus,
@@ -469,7 +474,7 @@ def list_command(session: Session, registry_ref: str) -> None:
                 [
                     investor_id if first else "",
                     country_label(record.country) if first else "",
-                    (record.investor_class.name.lower() if record.investor_class else "?") if first else "",
+                    class_name(record.investor_class) if first else "",
                     display.when(record.kyc_expiry)[:10] if first else "",
                     status if first else "",
                     ("yes" if record.omnibus else "") if first else "",
@@ -477,7 +482,7 @@ def list_command(session: Session, registry_ref: str) -> None:
                 ]
             )
         data.append({**_record_data(record, []), "status": status, "wallets": entries})
-    header = f"{last} investor" + ("s" if last != 1 else "") + f" in registry {registry.address} at block {block}"
+    header = f"{display.plural(last, 'investor')} in registry {registry.address} at block {block}"
     text = (
         header
         if not rows
@@ -505,7 +510,7 @@ class _ImportRow(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
-    wallets: list[str] = Field(min_length=1)
+    wallets: list[Address] = Field(min_length=1, max_length=InvestorRegistry.MAX_WALLETS_PER_INVESTOR)
     country: int
     investor_class: InvestorClass = Field(alias="class")
     kyc_expiry: datetime | None = None
@@ -659,7 +664,7 @@ def import_command(session: Session, csv_file: Path, batch_size: int, dry_run: b
     check_new_investors(registry, csv_file, rows)
     investors = [investor for _, investor in rows]
     wallets = sum(len(i.wallets) for i in investors)
-    summary = f"{len(investors)} investor" + ("s" if len(investors) != 1 else "") + f" ({wallets} wallets)"
+    summary = f"{display.plural(len(investors), 'investor')} ({display.plural(wallets, 'wallet')})"
     if dry_run:
         session.emit(
             f"{csv_file}: {summary} valid: nothing sent (--dry-run)",

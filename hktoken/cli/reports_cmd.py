@@ -36,7 +36,7 @@ def captable_command(session: Session, token_ref: str, at_block: int | None) -> 
         f"({display.when(chain_time(table.timestamp))})"
         f": {display.amount(table.total_supply, table.symbol)} held by {table.investor_count} investor"
         + ("s" if table.investor_count != 1 else "")
-        + f"; {table.transfers_replayed} transfers replayed, every balance checked against balanceOf"
+        + f"; {display.plural(table.transfers_replayed, 'transfer')} replayed, every balance checked against balanceOf"
     )
     rows = []
     for holder in table.holders:

@@ -121,7 +121,7 @@ def status_command(session: Session, token_ref: str) -> None:
         ("treasury", token.treasury()),
         ("registry", Web3.to_checksum_address(token.raw.registry())),
         ("paused", display.yes_no(token.paused())),
-        ("holders", f"{holders} investor" + ("s" if holders != 1 else "")),
+        ("holders", display.plural(holders, "investor")),
         ("documents", ", ".join(token.documents()) or "none"),
     ]
     extra = section.lines(token) if section else []

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -172,7 +171,3 @@ def ok(result: Result) -> list[str]:
     assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr, result.exception)
     assert result.stderr == ""
     return result.stdout.splitlines()
-
-
-def unused(value: Any) -> None:  # keeps imports honest for helpers used by some modules only
-    del value
