@@ -133,20 +133,18 @@ def test_update_refusals(world: World) -> None:
 
 def test_renew_extends_the_kyc(world: World) -> None:
     lines = ok(world.run("investor", "renew", "ALICE", "--kyc-expiry", "2035-03-01", *reg(world)))
-    assert lines == [
-        f"renewed KYC of ALICE: 2031-01-01 00:00:00 UTC -> 2035-03-01 00:00:00 UTC: {world.last_tx()}"
-    ]
+    assert lines == [f"renewed KYC of ALICE: 2031-01-01 00:00:00 UTC -> 2035-03-01 00:00:00 UTC: {world.last_tx()}"]
     assert world.registry.investor("ALICE").kyc_expiry == datetime(2035, 3, 1, tzinfo=UTC)
 
 
 def test_revoke_and_reinstate(world: World) -> None:
-    assert ok(world.run("investor", "revoke", "ALICE", *reg(world))) == [
-        f"revoked investor ALICE: {world.last_tx()}"
-    ]
+    assert ok(world.run("investor", "revoke", "ALICE", *reg(world))) == [f"revoked investor ALICE: {world.last_tx()}"]
     assert world.registry.investor("ALICE").revoked
     assert not world.registry.is_verified(world.alice.address)
     before = world.nonces()
-    one_line_error(world.run("investor", "revoke", "ALICE", *reg(world)), "investor ALICE is already revoked: nothing to do")
+    one_line_error(
+        world.run("investor", "revoke", "ALICE", *reg(world)), "investor ALICE is already revoked: nothing to do"
+    )
     assert world.nonces() == before
     assert ok(world.run("investor", "reinstate", "ALICE", *reg(world))) == [
         f"reinstated investor ALICE: {world.last_tx()}"
@@ -182,7 +180,9 @@ def test_add_wallet_and_remove_wallet(world: World) -> None:
         f"wallet {world.alice.address} is already linked to investor ALICE: a wallet belongs to one investor for "
         "good: use a new wallet",
     )
-    one_line_error(world.run("investor", "remove-wallet", CAROL, *reg(world)), f"wallet {CAROL} is already retired: nothing to do")
+    one_line_error(
+        world.run("investor", "remove-wallet", CAROL, *reg(world)), f"wallet {CAROL} is already retired: nothing to do"
+    )
     one_line_error(
         world.run("investor", "remove-wallet", DAVE, *reg(world)),
         f"wallet {DAVE} is not in registry {world.registry.address}: check the wallet address",
