@@ -81,5 +81,5 @@ cli.add_command(reconcile_command)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli()
+    """Console-script entry point (named ``hktoken`` in messages however it is started, e.g. ``python -c``)."""
+    cli(prog_name="hktoken")

@@ -77,13 +77,17 @@ class World:
     def run(self, *args: str, signer: LocalAccount | None = None, env: dict[str, str] | None = None) -> Result:
         """``hktoken ARGS --rpc-url <node>`` in-process, signed by ``signer`` (default: the admin)."""
         environment = {KEY_ENV: (signer or self.admin).key.hex(), **(env or {})}
-        result = CliRunner().invoke(cli, [*args, "--rpc-url", self.chain.rpc_url], env=environment)
+        result = CliRunner().invoke(
+            cli, [*args, "--rpc-url", self.chain.rpc_url], env=environment, prog_name="hktoken"
+        )
         self.chain.sender.reset_nonces()  # the CLI sent with its own connection
         return result
 
     def q(self, *args: str) -> Result:
         """A read-only command (no key in the environment: it must not need one)."""
-        result = CliRunner().invoke(cli, [*args, "--rpc-url", self.chain.rpc_url], env={KEY_ENV: ""})
+        result = CliRunner().invoke(
+            cli, [*args, "--rpc-url", self.chain.rpc_url], env={KEY_ENV: ""}, prog_name="hktoken"
+        )
         return result
 
     def last_tx(self, back: int = 0) -> str:
