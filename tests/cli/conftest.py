@@ -77,9 +77,7 @@ class World:
     def run(self, *args: str, signer: LocalAccount | None = None, env: dict[str, str] | None = None) -> Result:
         """``hktoken ARGS --rpc-url <node>`` in-process, signed by ``signer`` (default: the admin)."""
         environment = {KEY_ENV: (signer or self.admin).key.hex(), **(env or {})}
-        result = CliRunner().invoke(
-            cli, [*args, "--rpc-url", self.chain.rpc_url], env=environment, prog_name="hktoken"
-        )
+        result = CliRunner().invoke(cli, [*args, "--rpc-url", self.chain.rpc_url], env=environment, prog_name="hktoken")
         self.chain.sender.reset_nonces()  # the CLI sent with its own connection
         return result
 

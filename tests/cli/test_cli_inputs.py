@@ -23,7 +23,8 @@ CAROL = Account.from_key(b"\x01" * 32).address
 def test_a_malformed_reference_is_refused_before_any_node_is_reached() -> None:
     dead = f"http://127.0.0.1:{closed_port()}"
     for argv, expected in [
-        (["status", "--token", "0x12"], "--token '0x12' is not a valid Ethereum address: use 0x followed by 40 hex digits"),
+        (["status", "--token", "0x12"],
+         "--token '0x12' is not a valid Ethereum address: use 0x followed by 40 hex digits"),
         (["investor", "list", "--registry", "registry"],
          "--registry 'registry' is neither an address nor a SPEC-NAME.CONTRACT name: pass 0x followed by 40 hex "
          "digits, or a manifest name such as hk-green-bond.bond"),
@@ -157,4 +158,3 @@ def test_subprocess_import_then_captable(world: World, tmp_path: Path) -> None:
     usage = hktoken(world, "captable")
     assert (usage.returncode, usage.stdout) == (2, "")
     assert usage.stderr == "error: Missing option '--token': run `hktoken captable --help` for the usage\n"
-
