@@ -99,8 +99,9 @@ def progress(description: str, total: int | None = None) -> Iterator[Progress]:
         if total is None
         else [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     )
-    console = Console(file=click.get_text_stream("stderr"), stderr=True)
-    with Progress(*columns, console=console, transient=True, disable=not interactive()) as bar:
+    shown = interactive()
+    console = Console(file=click.get_text_stream("stderr"), stderr=True, force_terminal=shown)
+    with Progress(*columns, console=console, transient=True, disable=not shown) as bar:
         bar.add_task(description, total=total)
         yield bar
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -22,11 +23,12 @@ from hktoken.cli.options import Session, json_option, node_options, pass_session
 from hktoken.cli.refs import token_at, token_option
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.token import RWAToken, TransferCheck
-from hktoken.errors import SpecError
+from hktoken.errors import SpecError, TransferRestricted
 from hktoken.models.common import to_address
 from hktoken.models.restrictions import Restriction
 from hktoken.models.rules import ComplianceRules
 
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 RULE_FIELDS = tuple(ComplianceRules.model_fields)
 _OFF = ("off", "none", "")
 
@@ -56,6 +58,30 @@ def _units(token: RWAToken, amount: str, what: str = "amount") -> Decimal:
     return Decimal(amount)
 
 
+def _holds(token: RWAToken, wallet: ChecksumAddress, value: Decimal, verb: str) -> None:
+    """SpecError when ``wallet`` holds less than ``value`` (before the token's own, less readable refusal)."""
+    balance = token.balance_of(wallet)
+    if value > balance:
+        raise SpecError(
+            f"{wallet} holds only {display.amount(balance, token.symbol)}",
+            fix=f"{verb} at most {display.amount(balance)}",
+        )
+
+
+@contextmanager
+def _explained(what: str, sender: str, recipient: str) -> Iterator[None]:
+    """A compliance refusal met while simulating (so nothing was sent) as one line with its code, reason and fix."""
+    try:
+        yield
+    except TransferRestricted as exc:
+        if exc.tx_hash is not None:  # mined and reverted: something was sent, say so as the sender did
+            raise
+        raise SpecError(
+            f"the token refuses this {what}: restriction code {exc.code} ({exc.reason}); nothing was sent",
+            fix=refusal_fix(TransferCheck(exc.code, exc.reason), sender, recipient),
+        ) from exc
+
+
 def _done(session: Session, text: str, data: dict[str, Any], receipts: list[Any]) -> None:
     session.emit(display.tx_line(text, receipts), {**data, "transactions": display.tx_data(receipts)})
 
@@ -82,7 +108,8 @@ def _token_command(name: str, help: str) -> Callable[[Callable[..., None]], clic
 def mint_command(session: Session, token_ref: str, to: ChecksumAddress, amount: str) -> None:
     token = token_at(session, token_ref)
     value = _units(token, amount)
-    receipt = token.mint(session.signer, to, value)
+    with _explained("mint", ZERO_ADDRESS, to):
+        receipt = token.mint(session.signer, to, value)
     _done(
         session,
         f"minted {display.amount(value, token.symbol)} to {to}",
@@ -97,7 +124,9 @@ def mint_command(session: Session, token_ref: str, to: ChecksumAddress, amount: 
 def burn_command(session: Session, token_ref: str, wallet: ChecksumAddress, amount: str) -> None:
     token = token_at(session, token_ref)
     value = _units(token, amount)
-    receipt = token.burn(session.signer, wallet, value)
+    _holds(token, wallet, value, "burn")
+    with _explained("burn", wallet, ZERO_ADDRESS):
+        receipt = token.burn(session.signer, wallet, value)
     _done(
         session,
         f"burned {display.amount(value, token.symbol)} from {wallet}",
@@ -135,13 +164,15 @@ def transfer_command(session: Session, token_ref: str, to: ChecksumAddress, amou
     token = token_at(session, token_ref)
     value = _units(token, amount)
     sender = session.signer.address
+    _holds(token, sender, value, "transfer")
     check = token.check_transfer(sender, to, value)
     if not check.allowed:
         raise SpecError(
             f"the token refuses this transfer: restriction code {check.code} ({check.reason}); nothing was sent",
             fix=refusal_fix(check, sender, to),
         )
-    receipt = token.transfer(session.signer, to, value)
+    with _explained("transfer", sender, to):
+        receipt = token.transfer(session.signer, to, value)
     _done(
         session,
         f"transferred {display.amount(value, token.symbol)} from {sender} to {to}",
@@ -237,13 +268,9 @@ def force_transfer_command(
 ) -> None:
     token = token_at(session, token_ref)
     value = _units(token, amount)
-    balance = token.balance_of(sender)
-    if value > balance:
-        raise SpecError(
-            f"{sender} holds only {display.amount(balance, token.symbol)}",
-            fix=f"force-transfer at most {display.amount(balance)}",
-        )
-    receipt = token.forced_transfer(session.signer, sender, recipient, value)
+    _holds(token, sender, value, "force-transfer")
+    with _explained("forced transfer", sender, recipient):
+        receipt = token.forced_transfer(session.signer, sender, recipient, value)
     _done(
         session,
         f"force-transferred {display.amount(value, token.symbol)} from {sender} to {recipient}",

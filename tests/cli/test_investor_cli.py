@@ -7,9 +7,11 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from eth_account import Account
 
 from hktoken import InvestorClass
+from hktoken.cli import display
 
 from .conftest import World, ok, one_line_error
 
@@ -361,3 +363,15 @@ def test_import_names_the_file_and_line_of_a_bad_row_and_sends_nothing(world: Wo
     )
     assert world.nonces() == before
     assert world.registry.raw.last_key() == 3
+
+
+def test_import_shows_a_rich_progress_bar_in_a_terminal(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(display, "interactive", lambda: True)
+    csv_file = write(tmp_path / "a.csv", f"id,wallets,country,class,kyc_days\nHK-1,{CAROL},HK,pro,30\n")
+    result = world.run("investor", "import", str(csv_file), *reg(world))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"imported 1 investor (1 wallet) from {csv_file} in 1 batch: {world.last_tx()}\n"
+    assert "registering 1 investor (1 wallet)" in result.stderr  # the bar, on stderr only
+    assert world.registry.is_verified(CAROL)

@@ -328,3 +328,31 @@ def test_documents_set_list_remove(world: World, tmp_path: Path) -> None:
         "give the document's content hash once: pass --file PATH (hashed with SHA-256) or --hash",
     )
     assert w.nonces() == before
+
+
+def test_refusals_a_simulation_meets_are_explained_and_nothing_is_sent(funded: World) -> None:
+    w = funded
+    before = w.nonces()
+    one_line_error(
+        w.run("token", "mint", CAROL, "1", *tok(w), signer=w.issuer),
+        "the token refuses this mint: restriction code 3 (recipient not verified); nothing was sent: "
+        f"`hktoken investor show {CAROL}` says why",
+    )
+    one_line_error(
+        w.run("token", "transfer", w.bob.address, "1000.01", *tok(w), signer=w.alice),
+        f"{w.alice.address} holds only 1000 HKGB: transfer at most 1000",
+    )
+    one_line_error(
+        w.run("token", "burn", w.bob.address, "250.01", *tok(w), signer=w.issuer),
+        f"{w.bob.address} holds only 250 HKGB: burn at most 250",
+    )
+    assert w.nonces() == before
+    w.token.pause(w.pauser)
+    before = w.nonces()
+    one_line_error(
+        w.run("token", "mint", w.bob.address, "1", *tok(w), signer=w.issuer),
+        "the token refuses this mint: restriction code 1 (token is paused); nothing was sent: "
+        "wait until the token is unpaused (`hktoken token unpause`, PAUSER_ROLE)",
+    )
+    assert w.nonces() == before
+    assert w.token.raw.total_supply() == 175_000
