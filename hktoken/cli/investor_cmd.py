@@ -152,17 +152,32 @@ def investor_group() -> None:
 
 @investor_group.command("add")
 @click.argument("investor_id", metavar="ID")
-@click.option("--wallet", "wallets", multiple=True, required=True, callback=_wallet, help="A wallet (repeatable).")
-@click.option("--country", required=True, callback=_country, help="ISO 3166-1 numeric or alpha-2 code: 344 or HK.")
+@click.option(
+    "--wallet",
+    "wallets",
+    metavar="ADDRESS",
+    multiple=True,
+    required=True,
+    callback=_wallet,
+    help="A wallet (repeatable).",
+)
+@click.option(
+    "--country", metavar="CODE", required=True, callback=_country, help="ISO 3166-1 numeric or alpha-2 code: 344 or HK."
+)
 @click.option(
     "--class",
     "klass",
+    metavar="CLASS",
     required=True,
     callback=_klass,
     help="retail, professional or institutional (or 1, 2, 3).",
 )
-@click.option("--kyc-expiry", default=None, help="When the KYC check lapses: YYYY-MM-DD (UTC) or ISO date-time.")
-@click.option("--kyc-days", type=click.IntRange(min=1), default=None, help="KYC valid for N days from now.")
+@click.option(
+    "--kyc-expiry", metavar="DATE", default=None, help="When the KYC check lapses: YYYY-MM-DD (UTC) or ISO date-time."
+)
+@click.option(
+    "--kyc-days", metavar="N", type=click.IntRange(min=1), default=None, help="KYC valid for N days from now."
+)
 @click.option("--omnibus", is_flag=True, default=False, help="An intermediary's account held for its clients.")
 @registry_option()
 @node_options
@@ -207,8 +222,15 @@ def add_command(
 
 @investor_group.command("update")
 @click.argument("investor_id", metavar="ID")
-@click.option("--country", default=None, callback=_country, help="New country: 344 or HK.")
-@click.option("--class", "klass", default=None, callback=_klass, help="New class: retail, professional, institutional.")
+@click.option("--country", metavar="CODE", default=None, callback=_country, help="New country: 344 or HK.")
+@click.option(
+    "--class",
+    "klass",
+    metavar="CLASS",
+    default=None,
+    callback=_klass,
+    help="New class: retail, professional, institutional.",
+)
 @click.option("--omnibus/--no-omnibus", default=None, help="Set or clear the omnibus flag.")
 @registry_option()
 @node_options
@@ -257,8 +279,8 @@ def update_command(
 
 @investor_group.command("renew")
 @click.argument("investor_id", metavar="ID")
-@click.option("--kyc-expiry", default=None, help="New expiry: YYYY-MM-DD (UTC) or ISO date-time.")
-@click.option("--kyc-days", type=click.IntRange(min=1), default=None, help="Valid for N days from now.")
+@click.option("--kyc-expiry", metavar="DATE", default=None, help="New expiry: YYYY-MM-DD (UTC) or ISO date-time.")
+@click.option("--kyc-days", metavar="N", type=click.IntRange(min=1), default=None, help="Valid for N days from now.")
 @registry_option()
 @node_options
 @signer_options

@@ -108,7 +108,9 @@ def audit_command(
 
 @click.command("reconcile")
 @click.argument("ledger", metavar="LEDGER.csv", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--investor", "investor_id", required=True, help="The omnibus investor whose sub-ledger this is.")
+@click.option(
+    "--investor", "investor_id", metavar="ID", required=True, help="The omnibus investor whose sub-ledger this is."
+)
 @click.option("--at-block", type=_BLOCK, default=None, help="Check at this block (default: the latest).")
 @token_option
 @node_options

@@ -285,7 +285,9 @@ def force_transfer_command(
 )
 @click.argument("lost", metavar="LOST_WALLET", callback=_address("lost wallet"))
 @click.argument("new", metavar="NEW_WALLET", callback=_address("new wallet"))
-@click.option("--investor", "investor_id", default=None, help="The investor (default: the lost wallet's).")
+@click.option(
+    "--investor", "investor_id", metavar="ID", default=None, help="The investor (default: the lost wallet's)."
+)
 def recover_command(
     session: Session, token_ref: str, lost: ChecksumAddress, new: ChecksumAddress, investor_id: str | None
 ) -> None:
@@ -425,15 +427,19 @@ def _flag_rules(flags: dict[str, str | None]) -> dict[str, Any]:
 @click.argument(
     "rules_file", metavar="[FILE.toml|FILE.json]", required=False, type=click.Path(dir_okay=False, path_type=Path)
 )
-@click.option("--allowed-countries", default=None, help="e.g. HK,SG or 344,702 (off: any country).")
-@click.option("--blocked-countries", default=None, help="e.g. KP,IR (off: none).")
-@click.option("--required-classes", default=None, help="e.g. professional,institutional (off: any class).")
-@click.option("--max-holders", default=None, help="Most investors holding at once (off: no limit).")
-@click.option("--max-balance-per-investor", default=None, help="In token units, summed over wallets (off).")
-@click.option("--lockup-until", default=None, help="No holder transfers before YYYY-MM-DD (off).")
-@click.option("--minimum-transfer", default=None, help="In token units (off).")
-@click.option("--denomination", default=None, help="Amounts must be multiples of this (off).")
-@click.option("--supply-cap", default=None, help="In token units (off).")
+@click.option("--allowed-countries", metavar="CODES", default=None, help="e.g. HK,SG or 344,702 (off: any country).")
+@click.option("--blocked-countries", metavar="CODES", default=None, help="e.g. KP,IR (off: none).")
+@click.option(
+    "--required-classes", metavar="CLASSES", default=None, help="e.g. professional,institutional (off: any class)."
+)
+@click.option("--max-holders", metavar="N", default=None, help="Most investors holding at once (off: no limit).")
+@click.option(
+    "--max-balance-per-investor", metavar="AMOUNT", default=None, help="In token units, summed over wallets (off)."
+)
+@click.option("--lockup-until", metavar="DATE", default=None, help="No holder transfers before YYYY-MM-DD (off).")
+@click.option("--minimum-transfer", metavar="AMOUNT", default=None, help="In token units (off).")
+@click.option("--denomination", metavar="AMOUNT", default=None, help="Amounts must be multiples of this (off).")
+@click.option("--supply-cap", metavar="AMOUNT", default=None, help="In token units (off).")
 @token_option
 @node_options
 @signer_options
@@ -536,7 +542,7 @@ def _content_hash(hash_hex: str | None, file: Path | None) -> bytes:
 @click.argument("name")
 @click.argument("uri")
 @click.option("--file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Hash this file (SHA-256).")
-@click.option("--hash", "hash_hex", default=None, help="The content hash: 0x + 64 hex digits.")
+@click.option("--hash", "hash_hex", metavar="HEX", default=None, help="The content hash: 0x + 64 hex digits.")
 @token_option
 @node_options
 @signer_options
