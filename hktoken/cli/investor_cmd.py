@@ -67,6 +67,13 @@ def resolve_expiry(chain: Chain, expiry: str | None, days: int | None) -> dateti
     return parse_expiry(expiry)
 
 
+def _check_future(chain: Chain, expiry: datetime) -> None:
+    if int(expiry.timestamp()) <= chain.timestamp():
+        raise SpecError(
+            f"KYC expiry {display.when(expiry)} is not in the future", fix="pass a later --kyc-expiry, or --kyc-days N"
+        )
+
+
 def _country(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
     return None if value is None else country_code(value, what=f"--{param.name}")
 
@@ -201,6 +208,7 @@ def add_command(
         raise SpecError("give the KYC expiry once", fix="pass either --kyc-expiry YYYY-MM-DD or --kyc-days N")
     registry = registry_at(session, registry_ref)
     expiry = resolve_expiry(session.chain, kyc_expiry, kyc_days)
+    _check_future(session.chain, expiry)
     investor = Investor(
         id=investor_id,
         wallets=list(wallets),
@@ -296,6 +304,7 @@ def renew_command(
     registry = registry_at(session, registry_ref)
     before = _registered(registry, investor_id)
     expiry = resolve_expiry(session.chain, kyc_expiry, kyc_days)
+    _check_future(session.chain, expiry)
     receipt = registry.renew_kyc(session.signer, investor_id, expiry)
     after = registry.investor(investor_id)
     _done(

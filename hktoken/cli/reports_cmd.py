@@ -12,6 +12,7 @@ import click
 from hktoken.cli import display
 from hktoken.cli.options import Session, json_option, node_options, pass_session
 from hktoken.cli.refs import registry_at, registry_option, token_at, token_option
+from hktoken.cli.status_cmd import section_for, token_abi
 from hktoken.errors import SpecError
 from hktoken.models.common import chain_time
 from hktoken.reports import Source, audit_rows, build_cap_table, read_ledger, reconcile, write_audit, write_audit_file
@@ -84,7 +85,11 @@ def audit_command(
     if out is not None and not out.parent.is_dir():
         raise SpecError(f"--out {out}: folder {out.parent} does not exist", fix="create it first")
     token = token_at(session, token_ref)
-    sources = [Source.of(token, token.decimals)]
+    section = section_for(token)
+    abi = token_abi(token, section)
+    label = section.kind if section is not None else token.artifact_name
+    contract = session.chain.w3.eth.contract(address=token.address, abi=abi)
+    sources = [Source(label, contract, abi, token.decimals)]
     if registry_ref is not None:
         sources.append(Source.of(registry_at(session, registry_ref)))
     latest = session.chain.w3.eth.block_number

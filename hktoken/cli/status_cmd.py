@@ -56,6 +56,14 @@ def section_for(token: RWAToken) -> StatusSection | None:
     return next((s for s in STATUS_SECTIONS if s.detect(token)), None)
 
 
+def token_abi(token: RWAToken, section: StatusSection | None) -> list[dict[str, Any]]:
+    """The ABI to read ``token`` with: its kind's artifact when the section names a shipped one (so an asset token's
+    own events and roles are decoded), else the base token's."""
+    if section is not None and section.kind in token.chain.artifacts.names():
+        return token.chain.artifacts.get(section.kind).abi
+    return token.artifact.abi
+
+
 @dataclass(frozen=True)
 class RoleHolders:
     """Who holds each role, and how that was found out."""
@@ -64,12 +72,12 @@ class RoleHolders:
     source: str
 
 
-def role_holders(token: RWAToken, block: int) -> RoleHolders:
+def role_holders(token: RWAToken, block: int, abi: list[dict[str, Any]] | None = None) -> RoleHolders:
     """Every account holding a role at ``block``: replayed from RoleGranted/RoleRevoked events since the token's
     deployment, each confirmed with hasRole. A node that serves no logs falls back to hasRole over the accounts
     the token names itself (its treasury)."""
     chain = token.chain
-    names = {role_id(n): n for n in role_names(token.artifact.abi)}
+    names = {role_id(n): n for n in role_names([*token.artifact.abi, *(abi or [])])}
     try:
         start = deployment_block(chain, token.address, block)
         logs = sorted(
@@ -110,19 +118,23 @@ def status_command(session: Session, token_ref: str) -> None:
     kind = section.kind if section else BASE_KIND
     supply = token.total_supply()
     rules = token.rules()
-    roles = role_holders(token, block)
+    roles = role_holders(token, block, token_abi(token, section))
     holders = token.holder_count()
+    treasury = token.treasury()
+    registry = Web3.to_checksum_address(token.raw.registry())
+    paused = token.paused()
+    documents = token.documents()
     lines = [
         ("token", f"{token.name} ({token.symbol}) at {token.address}"),
         ("kind", kind),
         ("block", str(block)),
         ("decimals", str(token.decimals)),
         ("supply", display.amount(supply, token.symbol)),
-        ("treasury", token.treasury()),
-        ("registry", Web3.to_checksum_address(token.raw.registry())),
-        ("paused", display.yes_no(token.paused())),
+        ("treasury", treasury),
+        ("registry", registry),
+        ("paused", display.yes_no(paused)),
         ("holders", display.plural(holders, "investor")),
-        ("documents", ", ".join(token.documents()) or "none"),
+        ("documents", ", ".join(documents) or "none"),
     ]
     extra = section.lines(token) if section else []
     rule_part = display.fields([(f"  {k}", v) for k, v in rules_lines(rules)])
@@ -144,11 +156,11 @@ def status_command(session: Session, token_ref: str) -> None:
         "block": block,
         "decimals": token.decimals,
         "supply": display.amount(supply),
-        "treasury": token.treasury(),
-        "registry": Web3.to_checksum_address(token.raw.registry()),
-        "paused": token.paused(),
+        "treasury": treasury,
+        "registry": registry,
+        "paused": paused,
         "holders": holders,
-        "documents": token.documents(),
+        "documents": documents,
         "rules": rules_data(rules),
         "roles": roles.holders,
         "roles_source": roles.source,

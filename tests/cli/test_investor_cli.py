@@ -73,7 +73,7 @@ def test_add_refuses_bad_input_in_one_line_and_sends_nothing(world: World) -> No
         (["--wallet", CAROL, "--country", "HK", "--class", "retail"],
          "give the KYC expiry once: pass either --kyc-expiry YYYY-MM-DD or --kyc-days N"),
         (["--wallet", CAROL, "--country", "HK", "--class", "retail", "--kyc-expiry", "2020-01-01"],
-         "KYC expiry of NEW 2020-01-01T00:00:00+00:00 is not in the future: renew with a later date"),
+         "KYC expiry 2020-01-01 00:00:00 UTC is not in the future: pass a later --kyc-expiry, or --kyc-days N"),
         (["--wallet", CAROL, "--country", "HK", "--class", "retail", "--kyc-expiry", "next year"],
          "KYC expiry 'next year' is not a date: write it as YYYY-MM-DD, e.g. 2027-06-30"),
         (["--wallet", world.alice.address, "--country", "HK", "--class", "retail", "--kyc-days", "9"],

@@ -15,6 +15,7 @@ import pytest
 
 from hktoken.cli import status_cmd
 from hktoken.cli.status_cmd import StatusSection, register_status_section
+from hktoken.contracts.base import deploy_contract
 from hktoken.contracts.token import RWAToken
 
 from .conftest import World, ok, one_line_error
@@ -237,3 +238,35 @@ def test_reconcile_at_a_record_block_and_bad_ledgers(funded: World, tmp_path: Pa
         w.q("reconcile", str(good), "--investor", "NOBODY", *tok(w)),
         "investor 'NOBODY' is not in the token's registry: check the investor id",
     )
+
+
+def test_status_and_audit_work_on_an_asset_token_and_use_its_kinds_abi(world: World) -> None:
+    w = world
+    module = RWAToken.deploy_admin_module(w.chain, w.admin)
+    closes = w.chain.timestamp() + 100 * 365 * 86_400
+    probe = RWAToken(w.chain, deploy_contract(w.chain, w.admin, "ExtensionProbeToken", w.registry.address,
+                                              w.admin.address, w.treasury.address, module, closes).address)  # fmt: skip
+    probe.grant_roles(w.admin, {"ISSUER_ROLE": [w.issuer.address]})
+    probe.mint(w.issuer, w.alice.address, Decimal(7))
+    lines = ok(w.q("status", "--token", probe.address))
+    assert lines[:2] == [f"token      {probe.name} ({probe.symbol}) at {probe.address}", "kind       SecurityToken"]
+    assert lines[4] == f"supply     7 {probe.symbol}"
+    assert lines[-5:] == [
+        "  AGENT_ROLE          nobody",
+        "  COMPLIANCE_ROLE     nobody",
+        f"  DEFAULT_ADMIN_ROLE  {w.admin.address}",
+        f"  ISSUER_ROLE         {w.issuer.address}",
+        "  PAUSER_ROLE         nobody",
+    ]
+    saved = list(status_cmd.STATUS_SECTIONS)
+    try:
+        register_status_section(
+            StatusSection("ExtensionProbeToken", lambda t: t.address == probe.address, lambda t: [("closes", "later")])
+        )
+        assert ok(w.q("status", "--token", probe.address))[1] == "kind       ExtensionProbeToken"
+        assert ok(w.q("status", "--token", w.token.address))[1] == "kind       SecurityToken"
+        result = w.q("audit", "--token", probe.address, "--from-block", str(w.block()))
+        rows = list(csv.reader(io.StringIO(ok(result) and result.stdout)))
+        assert [(r[4], r[6]) for r in rows[1:]] == [("ExtensionProbeToken", "Transfer")]
+    finally:
+        status_cmd.STATUS_SECTIONS[:] = saved
