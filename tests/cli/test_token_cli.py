@@ -356,3 +356,18 @@ def test_refusals_a_simulation_meets_are_explained_and_nothing_is_sent(funded: W
     )
     assert w.nonces() == before
     assert w.token.raw.total_supply() == 175_000
+
+
+def test_a_sending_command_as_json_with_the_right_chain_id(funded: World) -> None:
+    w = funded
+    result = w.run("token", "mint", w.bob.address, "1.5", "--json", "--chain-id", str(w.chain.chain_id), *tok(w),
+                   signer=w.issuer)  # fmt: skip
+    (line,) = ok(result)
+    receipt = w.chain.w3.eth.get_transaction_receipt(w.chain.w3.eth.get_block(w.block())["transactions"][0])
+    assert json.loads(line) == {
+        "action": "mint",
+        "to": w.bob.address,
+        "amount": "1.5",
+        "transactions": [{"tx": receipt["transactionHash"].to_0x_hex(), "block": w.block(), "gas": receipt["gasUsed"]}],
+    }
+    assert w.token.raw_balance_of(w.bob.address) == 25_150
