@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import click
 from hexbytes import HexBytes
@@ -19,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from web3.types import TxReceipt
 
+from hktoken.cli.options import Session
 from hktoken.units import format_units
 
 _WIDTH = 240  # wide enough that no table of addresses wraps
@@ -84,6 +86,12 @@ def tx_data(receipts: Sequence[TxReceipt]) -> list[dict[str, object]]:
         {"tx": HexBytes(r["transactionHash"]).to_0x_hex(), "block": r["blockNumber"], "gas": r["gasUsed"]}
         for r in receipts
     ]
+
+
+def sent(session: Session, text: str, data: dict[str, Any], receipts: Sequence[TxReceipt]) -> None:
+    """What a command that sent transactions prints: ``text: tx …`` or, with ``--json``, ``data`` and the
+    transactions."""
+    session.emit(tx_line(text, receipts), {**data, "transactions": tx_data(receipts)})
 
 
 def interactive() -> bool:

@@ -110,10 +110,6 @@ def _profile_text(record: InvestorProfile) -> str:
     return f"{country_label(record.country)}, {klass}{omnibus}, KYC until {display.when(record.kyc_expiry)}"
 
 
-def _done(session: Session, text: str, data: dict[str, Any], receipts: Sequence[Any]) -> None:
-    session.emit(display.tx_line(text, receipts), {**data, "transactions": display.tx_data(receipts)})
-
-
 # --------------------------------------------------------------------------------------------- why (not) verified
 
 
@@ -220,7 +216,7 @@ def add_command(
     receipts = registry.register(session.signer, [investor])
     record = registry.investor(investor_id)
     count = f"{len(wallets)} wallet" + ("s" if len(wallets) > 1 else "")
-    _done(
+    display.sent(
         session,
         f"registered investor {investor_id} ({_profile_text(record)}) with {count}",
         {"investor": _record_data(record, registry.wallets_of(investor_id))},
@@ -277,7 +273,7 @@ def update_command(
         session.emit(f"investor {investor_id} unchanged: nothing sent", {"investor": investor_id, "changes": []})
         return
     receipt = registry.update(session.signer, investor_id, country=after[0], investor_class=after[1], omnibus=after[2])
-    _done(
+    display.sent(
         session,
         f"updated investor {investor_id}: {', '.join(changes)}",
         {"investor": investor_id, "changes": changes},
@@ -307,7 +303,7 @@ def renew_command(
     _check_future(session.chain, expiry)
     receipt = registry.renew_kyc(session.signer, investor_id, expiry)
     after = registry.investor(investor_id)
-    _done(
+    display.sent(
         session,
         f"renewed KYC of {investor_id}: {display.when(before.kyc_expiry)} -> {display.when(after.kyc_expiry)}",
         {"investor": investor_id, "kyc_expiry": after.kyc_expiry.isoformat()},
@@ -335,7 +331,7 @@ def _flag_command(name: str, doc: str, wanted_revoked: bool) -> click.Command:
             )
         action = registry.revoke if wanted_revoked else registry.reinstate
         receipt = action(session.signer, investor_id)
-        _done(
+        display.sent(
             session, f"{state} investor {investor_id}", {"investor": investor_id, "revoked": wanted_revoked}, [receipt]
         )
 
@@ -369,7 +365,7 @@ def add_wallet_command(session: Session, investor_id: str, wallet: ChecksumAddre
             fix="a wallet belongs to one investor for good: use a new wallet",
         )
     receipt = registry.add_wallet(session.signer, investor_id, wallet)
-    _done(
+    display.sent(
         session,
         f"linked wallet {wallet} to investor {investor_id}",
         {"investor": investor_id, "wallet": wallet},
@@ -393,7 +389,7 @@ def remove_wallet_command(session: Session, wallet: ChecksumAddress, registry_re
     if profile.retired:
         raise SpecError(f"wallet {wallet} is already retired", fix="nothing to do")
     receipt = registry.remove_wallet(session.signer, wallet)
-    _done(
+    display.sent(
         session,
         f"retired wallet {wallet} of investor {profile.investor_id}",
         {"investor": profile.investor_id, "wallet": wallet},
@@ -709,7 +705,7 @@ def import_command(session: Session, csv_file: Path, batch_size: int, dry_run: b
         for batch in batches:
             receipts += registry.register(signer, batch)
             display.advance(bar, len(batch))
-    _done(
+    display.sent(
         session,
         f"imported {summary} from {csv_file} in {len(batches)} batch" + ("es" if len(batches) > 1 else ""),
         {"file": str(csv_file), "investors": len(investors), "wallets": wallets},

@@ -82,10 +82,6 @@ def _explained(what: str, sender: str, recipient: str) -> Iterator[None]:
         ) from exc
 
 
-def _done(session: Session, text: str, data: dict[str, Any], receipts: list[Any]) -> None:
-    session.emit(display.tx_line(text, receipts), {**data, "transactions": display.tx_data(receipts)})
-
-
 @click.group("token")
 def token_group() -> None:
     """A security token: mint, burn, transfer, check, freezes, forced transfer, recovery, pause, rules, documents."""
@@ -110,7 +106,7 @@ def mint_command(session: Session, token_ref: str, to: ChecksumAddress, amount: 
     value = _units(token, amount)
     with _explained("mint", ZERO_ADDRESS, to):
         receipt = token.mint(session.signer, to, value)
-    _done(
+    display.sent(
         session,
         f"minted {display.amount(value, token.symbol)} to {to}",
         {"action": "mint", "to": to, "amount": display.amount(value)},
@@ -127,7 +123,7 @@ def burn_command(session: Session, token_ref: str, wallet: ChecksumAddress, amou
     _holds(token, wallet, value, "burn")
     with _explained("burn", wallet, ZERO_ADDRESS):
         receipt = token.burn(session.signer, wallet, value)
-    _done(
+    display.sent(
         session,
         f"burned {display.amount(value, token.symbol)} from {wallet}",
         {"action": "burn", "wallet": wallet, "amount": display.amount(value)},
@@ -173,7 +169,7 @@ def transfer_command(session: Session, token_ref: str, to: ChecksumAddress, amou
         )
     with _explained("transfer", sender, to):
         receipt = token.transfer(session.signer, to, value)
-    _done(
+    display.sent(
         session,
         f"transferred {display.amount(value, token.symbol)} from {sender} to {to}",
         {"action": "transfer", "from": sender, "to": to, "amount": display.amount(value)},
@@ -220,7 +216,9 @@ def _freeze_command(name: str, help: str, frozen: bool) -> None:
         if token.is_frozen(wallet) == frozen:
             raise SpecError(f"{wallet} is already {'frozen' if frozen else 'not frozen'}", fix="nothing to do")
         receipt = token.set_address_frozen(session.signer, wallet, frozen)
-        _done(session, f"{'froze' if frozen else 'unfroze'} {wallet}", {"action": name, "wallet": wallet}, [receipt])
+        display.sent(
+            session, f"{'froze' if frozen else 'unfroze'} {wallet}", {"action": name, "wallet": wallet}, [receipt]
+        )
 
 
 _freeze_command("freeze", "Freeze a whole wallet: it can neither send nor receive (AGENT_ROLE).", True)
@@ -244,7 +242,7 @@ def _partial_command(name: str, help: str, freeze: bool) -> None:
         receipt = action(session.signer, wallet, value)
         now = token.frozen_tokens(wallet)
         verb = "froze" if freeze else "unfroze"
-        _done(
+        display.sent(
             session,
             f"{verb} {display.amount(value, token.symbol)} of {wallet} (frozen now "
             f"{display.amount(now, token.symbol)})",
@@ -271,7 +269,7 @@ def force_transfer_command(
     _holds(token, sender, value, "force-transfer")
     with _explained("forced transfer", sender, recipient):
         receipt = token.forced_transfer(session.signer, sender, recipient, value)
-    _done(
+    display.sent(
         session,
         f"force-transferred {display.amount(value, token.symbol)} from {sender} to {recipient}",
         {"action": "force-transfer", "from": sender, "to": recipient, "amount": display.amount(value)},
@@ -308,7 +306,7 @@ def recover_command(
         )
     balance = token.balance_of(lost)
     receipt = token.recover(session.signer, lost, new, investor_id)
-    _done(
+    display.sent(
         session,
         f"recovered {display.amount(balance, token.symbol)} of investor {investor_id} from {lost} to {new}",
         {"action": "recover", "investor": investor_id, "lost": lost, "new": new, "amount": display.amount(balance)},
@@ -323,7 +321,7 @@ def _pause_command(name: str, help: str, pause: bool) -> None:
         if token.paused() == pause:
             raise SpecError(f"{token.symbol} is already {'paused' if pause else 'running'}", fix="nothing to do")
         receipt = token.pause(session.signer) if pause else token.unpause(session.signer)
-        _done(
+        display.sent(
             session, f"{'paused' if pause else 'unpaused'} {token.symbol}", {"action": name, "paused": pause}, [receipt]
         )
 
@@ -555,7 +553,7 @@ def documents_set_command(
     content_hash = _content_hash(hash_hex, file)
     token = token_at(session, token_ref)
     receipt = token.set_document(session.signer, name, uri, content_hash)
-    _done(
+    display.sent(
         session,
         f"recorded document {name} -> {uri} (sha-256 0x{content_hash.hex()})",
         {"name": name, "uri": uri, "hash": "0x" + content_hash.hex()},
@@ -576,4 +574,4 @@ def documents_remove_command(session: Session, token_ref: str, name: str) -> Non
     if name not in token.documents():
         raise SpecError(f"{token.symbol} has no document {name!r}", fix="`hktoken token documents list` shows them")
     receipt = token.remove_document(session.signer, name)
-    _done(session, f"removed document {name}", {"name": name}, [receipt])
+    display.sent(session, f"removed document {name}", {"name": name}, [receipt])
