@@ -8,7 +8,7 @@ import json
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -389,7 +389,16 @@ def _read_rules_file(path: Path) -> dict[str, Any]:
     rules = loaded.get("rules", loaded)
     if not isinstance(rules, dict):
         raise SpecError(f"{path}: [rules] must be a table", fix="see `hktoken token rules get --json`")
-    return rules
+    return {name: _utc(value) for name, value in rules.items()}
+
+
+def _utc(value: Any) -> Any:
+    """A TOML date is midnight UTC, a TOML local date-time is UTC (as on the command line)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return value
 
 
 def _countries(text: str) -> list[int]:

@@ -248,12 +248,16 @@ def test_rules_set_from_a_toml_or_json_file_is_the_whole_rule_set(world: World, 
     w = world
     w.token.apply_rules(w.compliance, {"max_holders": 50})
     toml_file = tmp_path / "rules.toml"
-    toml_file.write_text('[rules]\nblocked_countries = [408]\nrequired_classes = [2, 3]\nsupply_cap = "1000000"\n')
+    toml_file.write_text(
+        '[rules]\nblocked_countries = [408]\nrequired_classes = [2, 3]\nsupply_cap = "1000000"\n'
+        "lockup_until = 2030-01-01\n"
+    )
     lines = ok(w.run("token", "rules", "set", str(toml_file), *tok(w), signer=w.compliance))
     assert lines[1:] == [
         "  blocked_countries: off -> 408 (KP)",
         "  required_classes: off -> professional, institutional",
         "  max_holders: 50 -> off",
+        "  lockup_until: off -> 2030-01-01 00:00:00 UTC",
         "  supply_cap: off -> 1000000",
     ]
     rules = w.token.rules()
@@ -261,7 +265,10 @@ def test_rules_set_from_a_toml_or_json_file_is_the_whole_rule_set(world: World, 
     assert rules.required_classes == {InvestorClass.PROFESSIONAL, InvestorClass.INSTITUTIONAL}
     assert rules.max_holders is None and rules.supply_cap == Decimal(1_000_000)
     json_file = tmp_path / "rules.json"
-    json_file.write_text('{"blocked_countries": [408], "required_classes": [2, 3], "supply_cap": "1000000"}')
+    json_file.write_text(
+        '{"blocked_countries": [408], "required_classes": [2, 3], "supply_cap": "1000000", '
+        '"lockup_until": "2030-01-01T00:00:00Z"}'
+    )
     assert ok(w.run("token", "rules", "set", str(json_file), "--denomination", "0.5", *tok(w),
                     signer=w.compliance))[1:] == ["  denomination: off -> 0.5"]  # fmt: skip
 
