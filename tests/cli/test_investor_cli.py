@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from eth_account import Account
 
 from hktoken import InvestorClass
-from hktoken.cli import display
+from hktoken.cli import cli, display
 
 from .conftest import World, ok, one_line_error
 
@@ -375,3 +376,24 @@ def test_import_shows_a_rich_progress_bar_in_a_terminal(
     assert result.stdout == f"imported 1 investor (1 wallet) from {csv_file} in 1 batch: {world.last_tx()}\n"
     assert "registering 1 investor (1 wallet)" in result.stderr  # the bar, on stderr only
     assert world.registry.is_verified(CAROL)
+
+
+def test_a_keystore_signs_as_well(world: World, tmp_path: Path) -> None:
+    keystore = tmp_path / "registrar.json"
+    keystore.write_text(json.dumps(Account.encrypt(world.admin.key, "s3cret", kdf="pbkdf2", iterations=1000)))
+    result = world.q(
+        "investor", "revoke", "BOB", "--keystore", str(keystore), "--password-env", "REGISTRAR_PASSWORD", *reg(world)
+    )
+    one_line_error(
+        result,
+        f"no password for keystore {keystore}: set REGISTRAR_PASSWORD, or run in a terminal to be prompted",
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["investor", "revoke", "BOB", "--keystore", str(keystore), *reg(world), "--rpc-url", world.chain.rpc_url],
+        env={"HKTOKEN_KEYSTORE_PASSWORD": "s3cret", "HKTOKEN_PRIVATE_KEY": ""},
+        prog_name="hktoken",
+    )
+    world.chain.sender.reset_nonces()
+    assert ok(result) == [f"revoked investor BOB: {world.last_tx()}"]
+    assert world.registry.investor("BOB").revoked

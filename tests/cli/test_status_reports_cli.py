@@ -17,6 +17,7 @@ from hktoken.cli import status_cmd
 from hktoken.cli.status_cmd import StatusSection, register_status_section
 from hktoken.contracts.base import deploy_contract
 from hktoken.contracts.token import RWAToken
+from hktoken.errors import ChainError
 
 from .conftest import World, ok, one_line_error
 
@@ -270,3 +271,22 @@ def test_status_and_audit_work_on_an_asset_token_and_use_its_kinds_abi(world: Wo
         assert [(r[4], r[6]) for r in rows[1:]] == [("ExtensionProbeToken", "Transfer")]
     finally:
         status_cmd.STATUS_SECTIONS[:] = saved
+
+
+def test_status_falls_back_to_has_role_when_the_node_serves_no_logs(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> list[object]:
+        raise ChainError("the node refused eth_getLogs for blocks 0..9: method not available")
+
+    monkeypatch.setattr(status_cmd, "fetch_logs", refuse)
+    world.token.grant_role(world.admin, "PAUSER_ROLE", world.treasury.address)
+    lines = ok(world.q("status", *tok(world)))
+    assert lines[-6:] == [
+        "roles (from hasRole over the treasury (the node serves no logs))",
+        "  AGENT_ROLE          nobody",
+        "  COMPLIANCE_ROLE     nobody",
+        "  DEFAULT_ADMIN_ROLE  nobody",
+        "  ISSUER_ROLE         nobody",
+        f"  PAUSER_ROLE         {world.treasury.address}",
+    ]
