@@ -420,8 +420,9 @@ def _show_wallet(session: Session, wallet: ChecksumAddress, registry_ref: str) -
     data: dict[str, Any] = {"wallet": wallet, "verified": found.verified, "reasons": list(found.reasons)}
     if profile.key:
         lines += [("investor", profile.investor_id), *_record_lines(profile)]
-        data["investor"] = _record_data(registry.investor(profile.investor_id), [])
-        data["investor"].pop("wallets")
+        data["investor"] = _record_data(
+            registry.investor(profile.investor_id), registry.wallets_of(profile.investor_id)
+        )
     session.emit(display.fields(lines, width=len("kyc expiry")), data)
 
 

@@ -16,6 +16,7 @@ from hktoken.cli.status_cmd import section_for, token_abi
 from hktoken.errors import SpecError
 from hktoken.models.common import chain_time
 from hktoken.reports import Source, audit_rows, build_cap_table, read_ledger, reconcile, write_audit, write_audit_file
+from hktoken.reports.captable import deployment_block
 
 _BLOCK = click.IntRange(min=0)
 
@@ -58,7 +59,9 @@ def captable_command(session: Session, token_ref: str, at_block: int | None) -> 
 
 
 @click.command("audit")
-@click.option("--from-block", type=_BLOCK, default=0, show_default=True, help="First block.")
+@click.option(
+    "--from-block", type=_BLOCK, default=None, help="First block (default: where the first contract was deployed)."
+)
 @click.option("--to-block", type=_BLOCK, default=None, help="Last block (default: the latest).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option(
@@ -75,7 +78,7 @@ def audit_command(
     session: Session,
     token_ref: str,
     registry_ref: str | None,
-    from_block: int,
+    from_block: int | None,
     to_block: int | None,
     fmt: str,
     out: Path | None,
@@ -94,6 +97,9 @@ def audit_command(
         sources.append(Source.of(registry_at(session, registry_ref)))
     latest = session.chain.w3.eth.block_number
     last = latest if to_block is None else to_block
+    if from_block is None and last <= latest:
+        from_block = min(deployment_block(session.chain, s.contract.address, last) for s in sources)
+    from_block = from_block or 0
     if last > latest or from_block > last:
         raise SpecError(
             f"blocks {from_block}..{last} are not on chain (latest {latest})",

@@ -18,6 +18,7 @@ from hktoken.cli.status_cmd import StatusSection, register_status_section
 from hktoken.contracts.base import deploy_contract
 from hktoken.contracts.token import RWAToken
 from hktoken.errors import ChainError
+from hktoken.reports.captable import deployment_block
 
 from .conftest import World, ok, one_line_error
 
@@ -157,8 +158,10 @@ def test_audit_as_csv_on_stdout(funded: World) -> None:
 def test_audit_as_json_to_a_file_with_the_registry(funded: World, tmp_path: Path) -> None:
     w = funded
     out = tmp_path / "audit.json"
+    first = deployment_block(w.chain, w.registry.address, w.block())  # the registry came before the token
+    assert first < deployment_block(w.chain, w.token.address, w.block())
     assert ok(w.q("audit", *tok(w), "--registry", w.registry.address, "--format", "json", "--out", str(out))) == [
-        f"wrote {len(json.loads(out.read_text()))} events of blocks 0..{w.block()} to {out} (json)"
+        f"wrote {len(json.loads(out.read_text()))} events of blocks {first}..{w.block()} to {out} (json)"
     ]
     rows = json.loads(out.read_text())
     names = [(r["contract"], r["event"]) for r in rows]
