@@ -18,7 +18,7 @@ from eth_typing import ChecksumAddress
 
 from hktoken.cli import display
 from hktoken.cli.countries import country_code, country_label
-from hktoken.cli.investor_cmd import parse_class, parse_expiry
+from hktoken.cli.investor_cmd import parse_class, parse_expiry, verdict
 from hktoken.cli.options import Session, json_option, node_options, pass_session, signer_options
 from hktoken.cli.refs import token_at, token_option
 from hktoken.contracts.registry import InvestorRegistry
@@ -177,6 +177,27 @@ def transfer_command(session: Session, token_ref: str, to: ChecksumAddress, amou
     )
 
 
+_VERIFICATION: dict[int, str] = {
+    Restriction.SENDER_NOT_VERIFIED: "sender",
+    Restriction.SENDER_KYC_EXPIRED: "sender",
+    Restriction.RECIPIENT_NOT_VERIFIED: "recipient",
+    Restriction.RECIPIENT_KYC_EXPIRED: "recipient",
+}
+
+
+def _registry_reasons(
+    token: RWAToken, check: TransferCheck, sender: ChecksumAddress, recipient: ChecksumAddress
+) -> list[tuple[str, ChecksumAddress, str]]:
+    """For a refusal about verification, the registry's own reasons (as ``investor show`` gives them)."""
+    party = _VERIFICATION.get(check.code)
+    if party is None:
+        return []
+    wallet = sender if party == "sender" else recipient
+    registry = InvestorRegistry(token.chain, token.raw.registry())
+    found = verdict(registry, wallet, token.chain.timestamp())
+    return [(party, wallet, reason) for reason in found.reasons]
+
+
 @token_group.command("check")
 @click.argument("sender", metavar="FROM", callback=_address("sender"))
 @click.argument("recipient", metavar="TO", callback=_address("recipient"))
@@ -193,8 +214,9 @@ def check_command(
     value = _units(token, amount)
     check = token.check_transfer(sender, recipient, value)
     verdict = "allowed" if check.allowed else "refused"
+    why = _registry_reasons(token, check, sender, recipient)
     session.emit(
-        f"{verdict}: code {check.code} ({check.reason})",
+        "\n".join([f"{verdict}: code {check.code} ({check.reason})", *(f"  {role} {w}: {r}" for role, w, r in why)]),
         {
             "allowed": check.allowed,
             "code": check.code,
@@ -202,6 +224,7 @@ def check_command(
             "from": sender,
             "to": recipient,
             "amount": display.amount(value),
+            "registry_reasons": [{"party": role, "wallet": w, "reason": r} for role, w, r in why],
         },
     )
     if not check.allowed:

@@ -108,10 +108,26 @@ def test_check_prints_the_verdict_and_exits_1_when_refused(funded: World) -> Non
     result = w.q("token", "check", w.alice.address, w.bob.address, "10", *tok(w))
     assert ok(result) == ["allowed: code 0 (transfer allowed)"]
     result = w.q("token", "check", w.alice.address, CAROL, "10", *tok(w))
-    assert (result.exit_code, result.stdout, result.stderr) == (1, "refused: code 3 (recipient not verified)\n", "")
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout.splitlines() == [
+        "refused: code 3 (recipient not verified)",
+        f"  recipient {CAROL}: unregistered (the wallet is not in the registry)",
+    ]
+    w.registry.revoke(w.admin, "ALICE")
+    result = w.q("token", "check", w.alice.address, w.bob.address, "10", *tok(w))
+    assert result.stdout.splitlines() == [
+        "refused: code 2 (sender not verified)",
+        f"  sender {w.alice.address}: investor ALICE is revoked",
+    ]
+    w.registry.reinstate(w.admin, "ALICE")
     data = json.loads(w.q("token", "check", w.alice.address, CAROL, "10", "--json", *tok(w)).stdout)
-    assert data == {"allowed": False, "code": 3, "reason": "recipient not verified", "from": w.alice.address,
-                    "to": CAROL, "amount": "10"}  # fmt: skip
+    assert data == {
+        "allowed": False, "code": 3, "reason": "recipient not verified", "from": w.alice.address, "to": CAROL,
+        "amount": "10",
+        "registry_reasons": [
+            {"party": "recipient", "wallet": CAROL, "reason": "unregistered (the wallet is not in the registry)"}
+        ],
+    }  # fmt: skip
 
 
 def test_freeze_and_unfreeze_a_wallet(funded: World) -> None:
