@@ -11,8 +11,12 @@ from click.exceptions import NoArgsIsHelpError
 
 from hktoken import __version__
 from hktoken.cli.compile_cmd import compile_command
+from hktoken.cli.investor_cmd import investor_group
 from hktoken.cli.network_cmd import account_command, ping_command
 from hktoken.cli.node_cmd import node_command
+from hktoken.cli.reports_cmd import audit_command, captable_command, reconcile_command
+from hktoken.cli.status_cmd import status_command
+from hktoken.cli.token_cmd import token_group
 from hktoken.cli.toolchain_cmd import toolchain_group
 from hktoken.errors import HKTokenError
 
@@ -68,8 +72,14 @@ cli.add_command(compile_command)
 cli.add_command(node_command)
 cli.add_command(ping_command)
 cli.add_command(account_command)
+cli.add_command(investor_group)
+cli.add_command(token_group)
+cli.add_command(status_command)
+cli.add_command(captable_command)
+cli.add_command(audit_command)
+cli.add_command(reconcile_command)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli()
+    """Console-script entry point (named ``hktoken`` in messages however it is started, e.g. ``python -c``)."""
+    cli(prog_name="hktoken")
