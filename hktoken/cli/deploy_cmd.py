@@ -1,0 +1,88 @@
+"""``hktoken deploy SPEC``: a journaled, resumable deployment of a spec file (see docs/deployment.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from hktoken.cli.options import load_signer, node_options, open_chain, signer_options
+from hktoken.deployment.runner import StepResult
+from hktoken.deployment.session import deploy_spec
+from hktoken.models.deployment import load_spec
+
+
+def _line(result: StepResult) -> str:
+    step = result.step
+    if result.outcome == "skipped":
+        return f"skipped  {step.id:<40} done in block {result.block} ({step.summary})"
+    verb = "mined   " if result.outcome == "sent" else "resumed "
+    where = f" -> {result.address}" if result.address else ""
+    note = f" [{result.note}]" if result.note else ""
+    return f"{verb} {step.id:<40} block {result.block}, gas {result.gas_used:,}{where}{note}"
+
+
+@click.command("deploy")
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@node_options
+@signer_options
+@click.option(
+    "--confirmations",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Blocks that must include a transaction before the next step (1: mined).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder that holds deployments/ (default: the current folder).",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Use this manifest file instead of deployments/<chain-id>-<genesis>/<spec>.json.",
+)
+@click.option(
+    "--resign",
+    multiple=True,
+    metavar="STEP",
+    help="Sign a new transaction for a step whose journaled one can never be mined (its nonce was used).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of progress lines.")
+def deploy_command(
+    spec: Path,
+    rpc_url: str,
+    chain_id: int | None,
+    private_key_env: str,
+    keystore: Path | None,
+    password_env: str,
+    confirmations: int,
+    out: Path | None,
+    manifest: Path | None,
+    resign: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Deploy SPEC (a deploy/*.toml file), or resume it where it stopped; a run whose steps are all done sends
+    nothing (it checks the code and receipts of each recorded step)."""
+    load_spec(spec)  # a bad spec is reported before connecting or asking for a key
+    signer = load_signer(private_key_env, keystore, password_env)
+    chain = open_chain(rpc_url, chain_id)
+
+    def progress(result: StepResult) -> None:
+        if not as_json:
+            click.echo(_line(result))
+
+    result = deploy_spec(
+        chain, signer, spec, out=out, manifest=manifest, confirmations=confirmations, resign=resign, on_step=progress
+    )
+    if as_json:
+        click.echo(json.dumps({"spec": str(spec), "chain_id": chain.chain_id, **result.as_json()}))
+        return
+    click.echo(
+        f"{len(result.results)} steps: {result.sent} sent, {result.resumed} resumed, {result.skipped} already done; "
+        f"gas {result.gas_used:,}; {result.blocks_mined} block(s) mined; manifest {result.manifest}"
+    )

@@ -1,0 +1,50 @@
+"""One deployment run from a spec file: load and validate, compile the plan, open the chain's journal, run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+
+from hktoken.chain.connection import Chain
+from hktoken.deployment.builders import compile_plan
+from hktoken.deployment.journal import Journal, manifest_path
+from hktoken.deployment.runner import Deployer, DeploymentResult, FaultHook, StepResult
+from hktoken.models.deployment import load_spec
+
+
+def genesis_hash(chain: Chain) -> str:
+    """The hash of block 0: what tells two chains with the same chain id apart (every fresh anvil is 31337)."""
+    block = chain.rpc("eth_getBlockByNumber", ["0x0", False])
+    return str(block["hash"])
+
+
+def deploy_spec(
+    chain: Chain,
+    signer: LocalAccount,
+    spec_file: str | Path,
+    *,
+    out: Path | None = None,
+    manifest: Path | None = None,
+    confirmations: int = 1,
+    resign: Collection[str] = (),
+    on_step: Callable[[StepResult], None] | None = None,
+    fault: FaultHook | None = None,
+) -> DeploymentResult:
+    """Deploy (or resume, or verify) the spec in ``spec_file`` on ``chain``, signed by ``signer``; the journal is
+    ``manifest`` or ``<out>/deployments/<chain-id>-<genesis>/<spec>.json`` (``out`` defaults to the current
+    folder). Everything is validated before the first transaction."""
+    path = Path(spec_file)
+    spec = load_spec(path)
+    genesis = genesis_hash(chain)
+    plan = compile_plan(spec, signer.address, now=chain.timestamp())
+    journal_path = manifest or manifest_path(out or Path.cwd(), chain.chain_id, genesis, spec.name)
+    journal = Journal.open(
+        journal_path, spec=spec.name, spec_file=str(path), chain_id=chain.chain_id, genesis_hash=genesis,
+        deployer=signer.address,
+    )  # fmt: skip
+    runner = Deployer(
+        chain, signer, plan, journal, confirmations=confirmations, resign=resign, on_step=on_step, fault=fault
+    )
+    return runner.run()
