@@ -134,10 +134,14 @@ def test_the_line_finder_follows_arrays_of_tables_and_dotted_headers() -> None:
     ],
 )  # fmt: skip
 def test_a_plan_that_would_fail_on_chain_is_refused_before_anything_is_sent(extra: str, expected: str) -> None:
-    text = TOKEN + extra + (
-        '[[investors]]\nid = "A"\nwallets = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]\ncountry = 344\n'
-        "investor_class = 2\nkyc_expiry = 2030-01-01T00:00:00Z\n"
-        '[[issuance.mints]]\ntoken = "NT"\nto = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"\namount = "1"\n'
+    text = (
+        TOKEN
+        + extra
+        + (
+            '[[investors]]\nid = "A"\nwallets = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]\ncountry = 344\n'
+            "investor_class = 2\nkyc_expiry = 2030-01-01T00:00:00Z\n"
+            '[[issuance.mints]]\ntoken = "NT"\nto = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"\namount = "1"\n'
+        )
     )
     with pytest.raises(SpecError, match=re.escape(expected)):
         compile_plan(parse_spec(text, Path("s.toml")), DEPLOYER, now=NOW)
