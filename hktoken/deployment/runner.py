@@ -155,7 +155,14 @@ class Deployer:
         self._check_fingerprints()
         result = DeploymentResult(str(self.journal.path), self._block_number(), 0)
         for step in self.plan.steps:
-            outcome = self._step(step)
+            try:
+                outcome = self._step(step)
+            except ChainError as exc:  # the node went away, or refused: say which step, and that resuming works
+                if exc.message.startswith(f"step {step.id}:"):
+                    raise
+                then = f"then run again: the deployment resumes from {self.journal.path}"
+                fix = f"{exc.fix}; {then}" if exc.fix else then
+                raise ChainError(f"step {step.id}: {exc.message}", fix=fix) from exc
             result.results.append(outcome)
             if self.on_step is not None:
                 self.on_step(outcome)
