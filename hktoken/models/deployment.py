@@ -15,7 +15,7 @@ import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -225,6 +225,12 @@ def _innermost(exc: ValidationError) -> tuple[tuple[Any, ...], str, int]:
         first = problems[0]
         loc = loc + tuple(first["loc"])
         message = str(first["msg"]).removeprefix("Value error, ")
+        if first["type"] in ("union_tag_invalid", "union_tag_not_found"):  # a token's kind: point at the key
+            loc = (*loc, "kind")
+            known = ", ".join(sorted(_TOKEN_KINDS))
+            tag = (first.get("ctx") or {}).get("tag")
+            message = f"unknown kind {tag!r} (known: {known})" if tag else f"kind is required (one of: {known})"
+            break
         inner = (first.get("ctx") or {}).get("error")
         if isinstance(inner, _LocatedError):
             loc = loc + inner.loc
@@ -247,7 +253,14 @@ def _spec_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
-_TOKEN_KINDS = frozenset({"rwa"})
+def _token_kinds() -> frozenset[str]:
+    """The ``kind`` of every member of ``TokenSpec`` (read from the union, so a new member needs nothing here)."""
+    union = get_args(TokenSpec)[0]
+    members = get_args(union) or (union,)
+    return frozenset(str(member.model_fields["kind"].default) for member in members)
+
+
+_TOKEN_KINDS = _token_kinds()
 
 
 def _dotted(loc: tuple[str | int, ...]) -> str:

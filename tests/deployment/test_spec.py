@@ -74,7 +74,8 @@ def test_every_token_kind_has_a_builder() -> None:
         (TOKEN + "[tokens.rules]\nallowed_countries = [344]\nblocked_countries = [344]\n",
          "spec.toml:5: tokens[0].rules: countries [344] are both allowed and blocked"),
         ('[[tokens]]\nkind = "bond"\nname = "B"\nsymbol = "B"\n',
-         "spec.toml:1: tokens[0]: Input tag 'bond' found using 'kind' does not match any of the expected tags: 'rwa'"),
+         "spec.toml:2: tokens[0].kind: unknown kind 'bond' (known: rwa)"),
+        ('[[tokens]]\nname = "B"\nsymbol = "B"\n', "spec.toml:1: tokens[0].kind: kind is required (one of: rwa)"),
         (TOKEN + TOKEN, "spec.toml:8: tokens[1].symbol: symbol NT is used by two tokens"),
         (TOKEN + 'symbl = "x"\n', "spec.toml:5: tokens[0].symbl: Extra inputs are not permitted"),
         ('[[investors]]\nid = "A"\nwallets = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C9"]\ncountry = 344\n'
