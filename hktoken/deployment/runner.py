@@ -224,7 +224,7 @@ class Deployer:
         try:
             receipt = self.chain.sender.send_signed(self.signer, signed)
         except TransactionReverted as exc:
-            self.journal.record_problem(step.id, "failed", str(exc))
+            self.journal.record_problem(step.id, "failed", f"{exc.error}: {exc}")
             raise
         self._hit(step, "sent")
         return self._confirmed(step, receipt)
