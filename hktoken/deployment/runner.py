@@ -36,7 +36,7 @@ from hktoken.chain.sender import SignedTransaction
 from hktoken.deployment.journal import Journal
 from hktoken.deployment.plan import Plan, Step, encode_step
 from hktoken.deployment.verify import code_matches
-from hktoken.errors import ChainError, SpecError, TransactionReverted
+from hktoken.errors import ChainError, HKTokenError, SpecError, TransactionReverted
 
 FAULT_ENV = "HKTOKEN_DEPLOY_FAULT"
 FAULT_POINTS = ("journaled", "sent", "recorded")
@@ -107,6 +107,14 @@ class DeploymentResult:
         }  # fmt: skip
 
 
+def _name_step(exc: HKTokenError, step_id: str) -> None:
+    """Prefix an error's one line with the step it stopped (its type and fields are kept)."""
+    prefix = f"step {step_id}: "
+    if not str(exc).startswith(prefix):
+        exc.message = prefix + exc.message
+        exc.args = (prefix + str(exc), *exc.args[1:])
+
+
 def env_fault() -> FaultHook | None:
     """The fault hook ``HKTOKEN_DEPLOY_FAULT`` asks for (SIGKILL at ``<step-id>@<point>``), if any."""
     wanted = os.environ.get(FAULT_ENV)
@@ -163,6 +171,9 @@ class Deployer:
                 then = f"then run again: the deployment resumes from {self.journal.path}"
                 fix = f"{exc.fix}; {then}" if exc.fix else then
                 raise ChainError(f"step {step.id}: {exc.message}", fix=fix) from exc
+            except HKTokenError as exc:  # a revert (decoded, typed) or bad input: the same error, naming the step
+                _name_step(exc, step.id)
+                raise
             result.results.append(outcome)
             if self.on_step is not None:
                 self.on_step(outcome)

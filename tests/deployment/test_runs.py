@@ -135,3 +135,16 @@ def test_hktoken_deploy_signs_with_a_keystore_and_checks_the_chain_id(
     assert json.loads(done.stdout)["sent"] == len(SMALL_STEPS)
     assert json.loads(manifest_of(tmp_path).read_text())["deployer"] == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
     chain.sender.reset_nonces()
+
+
+def test_a_step_the_simulation_refuses_names_the_step_and_sends_nothing_for_it(
+    chain: Chain, accounts: list[LocalAccount], tmp_path: Path
+) -> None:
+    spec = tmp_path / "small.toml"
+    spec.write_text(SMALL_SPEC.replace("max_holders = 10", 'max_holders = 10\nsupply_cap = "100"'))
+    with pytest.raises(TransactionReverted) as refused:
+        deploy_spec(chain, accounts[0], spec, out=tmp_path)
+    assert str(refused.value).startswith(f"step {MINT}: ") and refused.value.tx_hash is None
+    steps = json.loads(manifest_of(tmp_path).read_text())["steps"]
+    assert MINT not in steps and all(e["status"] == "done" for e in steps.values())
+    assert list(steps)[-1] == "registry.add_wallets[0]"  # the step before the mint
