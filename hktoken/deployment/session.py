@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
@@ -11,6 +14,7 @@ from hktoken.chain.connection import Chain
 from hktoken.deployment.builders import compile_plan
 from hktoken.deployment.journal import Journal, manifest_path
 from hktoken.deployment.runner import Deployer, DeploymentResult, FaultHook, StepResult
+from hktoken.errors import SpecError
 from hktoken.models.deployment import load_spec
 
 
@@ -40,11 +44,32 @@ def deploy_spec(
     genesis = genesis_hash(chain)
     plan = compile_plan(spec, signer.address, now=chain.timestamp())
     journal_path = manifest or manifest_path(out or Path.cwd(), chain.chain_id, genesis, spec.name)
-    journal = Journal.open(
-        journal_path, spec=spec.name, spec_file=str(path), chain_id=chain.chain_id, genesis_hash=genesis,
-        deployer=signer.address,
-    )  # fmt: skip
-    runner = Deployer(
-        chain, signer, plan, journal, confirmations=confirmations, resign=resign, on_step=on_step, fault=fault
-    )
-    return runner.run()
+    with exclusive(journal_path):
+        journal = Journal.open(
+            journal_path, spec=spec.name, spec_file=str(path), chain_id=chain.chain_id, genesis_hash=genesis,
+            deployer=signer.address,
+        )  # fmt: skip
+        runner = Deployer(
+            chain, signer, plan, journal, confirmations=confirmations, resign=resign, on_step=on_step, fault=fault
+        )
+        return runner.run()
+
+
+@contextlib.contextmanager
+def exclusive(journal_path: Path) -> Iterator[None]:
+    """Hold ``<manifest>.lock`` for the run: two runs on one manifest at once could each send a step. The lock is
+    the operating system's (``flock``), so a killed run never leaves it held."""
+    journal_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = journal_path.with_name(journal_path.name + ".lock")
+    handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise SpecError(
+                f"another run is using manifest {journal_path} (it holds {lock.name})",
+                fix="wait for it to finish; two runs on one deployment at once could each send a step",
+            ) from exc
+        yield
+    finally:
+        os.close(handle)

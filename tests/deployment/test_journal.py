@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
 
 from hktoken.deployment.journal import FORMAT, Journal, manifest_path
+from hktoken.deployment.session import exclusive
 from hktoken.errors import SpecError
 
 GENESIS = "0x" + "ab" * 32
@@ -73,3 +76,21 @@ def test_an_unreadable_or_foreign_file_is_refused(tmp_path: Path) -> None:
     path.write_text('{"format": "something else"}')
     with pytest.raises(SpecError, match=r"is not an hktoken deployment manifest \(hktoken-deployment/1\)"):
         open_journal(path)
+
+
+def test_a_second_run_on_a_manifest_in_use_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "deployments" / "31337-abababab" / "s.json"
+    with exclusive(path):
+        with (
+            pytest.raises(
+                SpecError, match=rf"^another run is using manifest {re.escape(str(path))} \(it holds s\.json\.lock\)"
+            ),
+            exclusive(path),
+        ):
+            pass  # pragma: no cover
+        handle = os.open(path.with_name("s.json.lock"), os.O_RDWR)
+        with pytest.raises(BlockingIOError):  # another process sees the same lock
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.close(handle)
+    with exclusive(path):  # released: usable again
+        pass
