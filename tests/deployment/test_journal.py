@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hktoken.deployment.journal import FORMAT, Journal, manifest_path
+from hktoken.deployment.lookup import lookup
 from hktoken.deployment.session import exclusive
 from hktoken.errors import SpecError
 
@@ -94,3 +95,22 @@ def test_a_second_run_on_a_manifest_in_use_is_refused(tmp_path: Path) -> None:
         os.close(handle)
     with exclusive(path):  # released: usable again
         pass
+
+
+def test_a_contract_is_named_spec_name_dot_contract_from_the_chains_manifest(tmp_path: Path) -> None:
+    path = manifest_path(tmp_path, 31337, GENESIS, "hk.green")
+    journal = open_journal(path, spec="hk.green")
+    journal.contracts["token.HKGB"] = {"address": DEPLOYER.lower(), "artifact": "RWAToken", "step": "token.HKGB.deploy"}
+    journal.contracts["registry"] = {"address": DEPLOYER, "artifact": "InvestorRegistry", "step": "registry.deploy"}
+    journal.save()
+    assert lookup("hk.green.HKGB", tmp_path, 31337, GENESIS) == DEPLOYER  # a dotted spec name, a token symbol
+    assert lookup("hk.green.token.HKGB", tmp_path, 31337, GENESIS) == DEPLOYER
+    assert lookup("hk.green.registry", tmp_path, 31337, GENESIS) == DEPLOYER
+    with pytest.raises(
+        SpecError, match=r"^deployment hk\.green has no contract 'XX' \(it has: registry, token\.HKGB\)"
+    ):
+        lookup("hk.green.XX", tmp_path, 31337, GENESIS)
+    with pytest.raises(SpecError, match=r"^no deployment manifest for 'hk\.green\.HKGB' on chain 31337"):
+        lookup("hk.green.HKGB", tmp_path, 31337, "0x" + "cd" * 32)  # another chain: its own folder
+    with pytest.raises(SpecError, match=r"^'HKGB' is neither an address nor SPEC-NAME\.CONTRACT"):
+        lookup("HKGB", tmp_path, 31337, GENESIS)
