@@ -287,3 +287,46 @@ def _stop_node_at(node: Anvil, step_id: str, point: str) -> Any:
             node.stop()
 
     return hook
+
+
+def test_a_send_that_times_out_and_reaches_the_node_later_is_found_by_hash_not_sent_again(
+    chain: Chain, accounts: list[LocalAccount], hktoken_node: Anvil | None, tmp_path: Path, small_reference: Any
+) -> None:
+    """The sender alone concludes the node never received it (the node does not know the hash when asked); the
+    journal still holds the signed transaction, and the resumed run finds it mined."""
+    if hktoken_node is None:
+        pytest.skip("needs the session anvil's URL")
+    signer = accounts[0]
+    spec = write_small_spec(tmp_path)
+    nonce = chain.w3.eth.get_transaction_count(signer.address)
+    proxy = RpcProxy(hktoken_node.url).start()
+    sends: list[int] = []
+    landed = threading.Event()
+
+    def slow(request: dict[str, Any], forward: Any) -> dict[str, Any]:
+        sends.append(1)
+        if len(sends) != 8:
+            return forward(request)  # type: ignore[no-any-return]
+        proxy.hold(5.0)  # longer than the client waits
+        answer: dict[str, Any] = forward(request)
+        landed.set()
+        return answer
+
+    proxy.hooks["eth_sendRawTransaction"] = slow
+    try:
+        with pytest.raises(ChainError) as timed_out:
+            deploy_spec(connect(proxy.url, timeout=2.0), signer, spec, out=tmp_path)
+        step_id = SMALL_STEPS[7]
+        assert str(timed_out.value).startswith(f"step {step_id}: the JSON-RPC node at {proxy.url} did not answer")
+        assert landed.wait(15)
+        entry = entry_of(tmp_path, step_id)
+        assert entry["status"] == "signed"
+        assert chain.rpc("eth_getTransactionReceipt", [entry["tx_hash"]]) is not None  # it did reach the node
+        result = deploy_spec(connect(proxy.url), signer, spec, out=tmp_path)
+    finally:
+        proxy.stop()
+    resumed = result.results[7]
+    assert (resumed.outcome, resumed.note, resumed.tx_hash) == ("resumed", "found mined", entry["tx_hash"])
+    chain.sender.reset_nonces()
+    assert_nothing_twice(chain, signer.address, nonce, manifest_of(tmp_path), len(SMALL_STEPS))
+    assert state_of(chain, manifest_of(tmp_path)) == small_reference
