@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hktoken.deployment.builders import TOKEN_BUILDERS, compile_plan
+from hktoken.abi import DEFAULT_ADMIN_ROLE, role_names
+from hktoken.artifacts import ArtifactStore
+from hktoken.deployment.builders import STABLECOIN_ROLES, TOKEN_BUILDERS, TOKEN_ROLE_FIELDS, compile_plan
 from hktoken.deployment.plan import Ref
 from hktoken.deployment.verify import code_matches, immutable_slots
 from hktoken.errors import SpecError
@@ -170,3 +172,10 @@ def test_code_matches_masks_only_push32_zero_operands() -> None:
     assert not code_matches(shipped, "0x" + filled[:-2] + "01")  # the data of a non-zero PUSH32 is code
     assert not code_matches(shipped, "0x" + filled + "00")  # another length
     assert not code_matches(shipped, "0x")
+
+
+def test_the_plan_grants_every_duty_the_artifacts_publish() -> None:
+    store = ArtifactStore()
+    assert set(STABLECOIN_ROLES) == set(role_names(store.get("HKDStablecoin").abi)) - {DEFAULT_ADMIN_ROLE}
+    assert set(TOKEN_ROLE_FIELDS) == set(role_names(store.get("RWAToken").abi)) - {DEFAULT_ADMIN_ROLE}
+    assert set(role_names(store.get("InvestorRegistry").abi)) - {DEFAULT_ADMIN_ROLE} == {"REGISTRAR_ROLE"}
