@@ -18,12 +18,13 @@ from eth_utils.crypto import keccak
 from hktoken.abi import role_id
 from hktoken.chain.anvil import Anvil
 from hktoken.chain.connection import Chain
+from hktoken.chain.hardhat import HardhatNode
 from hktoken.chain.signers import dev_accounts
 from hktoken.deployment import deploy_spec
 from hktoken.errors import SpecError, TransactionReverted
 
 from ._support import DEPLOYER_KEY, SMALL_SPEC, cli, manifest_of, state_of, write_small_spec
-from .test_resume import SMALL_STEPS, assert_nothing_twice, reference_state
+from .test_resume import SMALL_STEPS, Crash, assert_nothing_twice, reference_state
 
 MINT = "token.STN.mint[0-1]"
 ROLES_SLOT = 8  # OpenZeppelin AccessControl's _roles in RWAToken's regular storage (tests/compliance/test_layout.py)
@@ -148,3 +149,24 @@ def test_a_step_the_simulation_refuses_names_the_step_and_sends_nothing_for_it(
     steps = json.loads(manifest_of(tmp_path).read_text())["steps"]
     assert MINT not in steps and all(e["status"] == "done" for e in steps.values())
     assert list(steps)[-1] == "registry.add_wallets[0]"  # the step before the mint
+
+
+@pytest.mark.second_client
+def test_a_deployment_on_hardhats_node_resumes_and_then_sends_nothing(tmp_path: Path) -> None:
+    """A second, independent EVM (Hardhat's EDR): the same journal, the same resume, the same second run."""
+    signer = dev_accounts(1)[0]
+    spec = write_small_spec(tmp_path)
+
+    def crash(step_id: str, point: str) -> None:
+        if (step_id, point) == (MINT, "sent"):
+            raise Crash(MINT)
+
+    with HardhatNode() as chain:
+        with pytest.raises(Crash):
+            deploy_spec(chain, signer, spec, out=tmp_path, fault=crash)
+        resumed = deploy_spec(chain, signer, spec, out=tmp_path)
+        assert resumed.results[SMALL_STEPS.index(MINT)].note == "found mined"
+        assert_nothing_twice(chain, signer.address, 0, manifest_of(tmp_path), len(SMALL_STEPS))
+        block = chain.w3.eth.block_number
+        again = deploy_spec(chain, signer, spec, out=tmp_path)
+        assert (again.sent, again.blocks_mined) == (0, 0) and chain.w3.eth.block_number == block
