@@ -63,13 +63,10 @@ def assert_nothing_twice(chain: Chain, signer: str, nonce_before: int, manifest:
     assert len(deploys) == len(journal["contracts"]) and all(chain.code_at(e["address"]) != "0x" for e in deploys)
 
 
-@pytest.mark.parametrize("point", FAULT_POINTS)
-@pytest.mark.parametrize("step_id", SMALL_STEPS)
-def test_stopped_at_any_point_of_any_step_the_resumed_run_ends_like_an_uninterrupted_one(
-    chain: Chain, accounts: list[LocalAccount], tmp_path: Path, small_reference: Any, step_id: str, point: str
+def stop_and_resume(
+    chain: Chain, signer: LocalAccount, spec: Path, out: Path, steps: list[str], step_id: str, point: str
 ) -> None:
-    signer = accounts[0]
-    spec = write_small_spec(tmp_path)
+    """Stop a run at ``point`` of ``step_id``, check what the journal says, resume, check nothing was sent twice."""
     nonce = chain.w3.eth.get_transaction_count(signer.address)
 
     def crash(current: str, at: str) -> None:
@@ -77,23 +74,40 @@ def test_stopped_at_any_point_of_any_step_the_resumed_run_ends_like_an_uninterru
             raise Crash(f"{current}@{at}")
 
     with pytest.raises(Crash):
-        deploy_spec(chain, signer, spec, out=tmp_path, fault=crash)
-    entry = json.loads(manifest_of(tmp_path).read_text())["steps"][step_id]
+        deploy_spec(chain, signer, spec, out=out, fault=crash)
+    entry = json.loads(manifest_of(out).read_text())["steps"][step_id]
     known = chain.rpc("eth_getTransactionByHash", [entry["tx_hash"]]) is not None
     # journaled: written, not sent; sent: on chain, not recorded; recorded: done
     assert (entry["status"], known) == {"journaled": ("signed", False), "sent": ("signed", True),
                                         "recorded": ("done", True)}[point]  # fmt: skip
-    result = deploy_spec(chain, signer, spec, out=tmp_path)
-    index = SMALL_STEPS.index(step_id)
+    result = deploy_spec(chain, signer, spec, out=out)
+    index = steps.index(step_id)
     outcomes = [r.outcome for r in result.results]
     assert outcomes[:index] == ["skipped"] * index
     assert outcomes[index] == ("skipped" if point == "recorded" else "resumed")
-    assert outcomes[index + 1 :] == ["sent"] * (len(SMALL_STEPS) - index - 1)
+    assert outcomes[index + 1 :] == ["sent"] * (len(steps) - index - 1)
     if point != "recorded":
         expected = "re-broadcast the journaled transaction" if point == "journaled" else "found mined"
         assert result.results[index].note == expected
-    assert_nothing_twice(chain, signer.address, nonce, manifest_of(tmp_path), len(SMALL_STEPS))
+    assert_nothing_twice(chain, signer.address, nonce, manifest_of(out), len(steps))
+
+
+@pytest.mark.parametrize("point", FAULT_POINTS)
+@pytest.mark.parametrize("step_id", SMALL_STEPS)
+def test_stopped_at_any_point_of_any_step_the_resumed_run_ends_like_an_uninterrupted_one(
+    chain: Chain, accounts: list[LocalAccount], tmp_path: Path, small_reference: Any, step_id: str, point: str
+) -> None:
+    stop_and_resume(chain, accounts[0], write_small_spec(tmp_path), tmp_path, SMALL_STEPS, step_id, point)
     assert state_of(chain, manifest_of(tmp_path)) == small_reference
+
+
+@pytest.mark.parametrize("point", FAULT_POINTS)
+@pytest.mark.parametrize("step_id", [s for s in GREEN_STEPS if s.startswith("stablecoin.")])
+def test_the_stablecoin_steps_the_small_spec_lacks_resume_alike(
+    chain: Chain, accounts: list[LocalAccount], tmp_path: Path, green_reference: Any, step_id: str, point: str
+) -> None:
+    stop_and_resume(chain, accounts[0], GREEN_BOND, tmp_path, GREEN_STEPS, step_id, point)
+    assert state_of(chain, manifest_of(tmp_path)) == green_reference
 
 
 KILLS = [
