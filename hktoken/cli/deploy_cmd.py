@@ -9,7 +9,7 @@ import click
 
 from hktoken.cli.options import load_signer, node_options, open_chain, signer_options
 from hktoken.deployment.runner import StepResult
-from hktoken.deployment.session import deploy_spec
+from hktoken.deployment.session import deploy_spec, plan_status
 from hktoken.models.deployment import load_spec
 
 
@@ -52,6 +52,9 @@ def _line(result: StepResult) -> str:
     metavar="STEP",
     help="Sign a new transaction for a step whose journaled one can never be mined (its nonce was used).",
 )
+@click.option(
+    "--plan", "show_plan", is_flag=True, help="Print each step and what the manifest says of it; send nothing."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of progress lines.")
 def deploy_command(
     spec: Path,
@@ -64,6 +67,7 @@ def deploy_command(
     out: Path | None,
     manifest: Path | None,
     resign: tuple[str, ...],
+    show_plan: bool,
     as_json: bool,
 ) -> None:
     """Deploy SPEC (a deploy/*.toml file), or resume it where it stopped; a run whose steps are all done sends
@@ -71,6 +75,15 @@ def deploy_command(
     load_spec(spec)  # a bad spec is reported before connecting or asking for a key
     signer = load_signer(private_key_env, keystore, password_env)
     chain = open_chain(rpc_url, chain_id)
+    if show_plan:
+        steps = plan_status(chain, signer, spec, out=out, manifest=manifest)
+        rows = [{"id": step.id, "status": status, "summary": step.summary} for step, status in steps]
+        if as_json:
+            click.echo(json.dumps({"spec": str(spec), "chain_id": chain.chain_id, "steps": rows}))
+        else:
+            for row in rows:
+                click.echo(f"{row['status']:<8} {row['id']:<40} {row['summary']}")
+        return
 
     def progress(result: StepResult) -> None:
         if not as_json:

@@ -13,6 +13,7 @@ from eth_account.signers.local import LocalAccount
 from hktoken.chain.connection import Chain
 from hktoken.deployment.builders import compile_plan
 from hktoken.deployment.journal import Journal, manifest_path
+from hktoken.deployment.plan import Step
 from hktoken.deployment.runner import Deployer, DeploymentResult, FaultHook, StepResult
 from hktoken.errors import SpecError
 from hktoken.models.deployment import load_spec
@@ -53,6 +54,23 @@ def deploy_spec(
             chain, signer, plan, journal, confirmations=confirmations, resign=resign, on_step=on_step, fault=fault
         )
         return runner.run()
+
+
+def plan_status(
+    chain: Chain, signer: LocalAccount, spec_file: str | Path, *, out: Path | None = None, manifest: Path | None = None
+) -> list[tuple[Step, str]]:
+    """Each step of the spec's plan with what its journal says (``to send``, ``signed``, ``done``, ``failed``,
+    ``void``): validates everything and sends nothing (``hktoken deploy --plan``)."""
+    path = Path(spec_file)
+    spec = load_spec(path)
+    genesis = genesis_hash(chain)
+    plan = compile_plan(spec, signer.address, now=chain.timestamp())
+    journal_path = manifest or manifest_path(out or Path.cwd(), chain.chain_id, genesis, spec.name)
+    journal = Journal.open(
+        journal_path, spec=spec.name, spec_file=str(path), chain_id=chain.chain_id, genesis_hash=genesis,
+        deployer=signer.address,
+    )  # fmt: skip
+    return [(step, str((journal.entry(step.id) or {}).get("status", "to send"))) for step in plan.steps]
 
 
 @contextlib.contextmanager

@@ -9,10 +9,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
+
 from hktoken.chain.connection import Chain
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.stablecoin import HKDStablecoin
 from hktoken.contracts.token import RWAToken
+from hktoken.deployment import deploy_spec
+from hktoken.deployment.builders import compile_plan
+from hktoken.models.common import to_address
+from hktoken.models.deployment import parse_spec
 
 REPO = Path(__file__).resolve().parents[2]
 GREEN_BOND = REPO / "deploy" / "hk-green-bond.toml"
@@ -24,6 +30,7 @@ WALLETS = [
     "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
 ]
 COMPLIANCE_OFFICER = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # dev account 5
+DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # dev account 0
 
 SMALL_SPEC = f"""
 name = "small"
@@ -81,6 +88,15 @@ amount = "7"
 """
 
 
+def _step_ids(text: str, name: str) -> list[str]:
+    plan = compile_plan(parse_spec(text, Path(name)), to_address(DEPLOYER), now=0)
+    return [step.id for step in plan.steps]
+
+
+SMALL_STEPS = _step_ids(SMALL_SPEC, "small.toml")
+GREEN_STEPS = _step_ids(GREEN_BOND.read_text(), GREEN_BOND.name)
+
+
 def write_small_spec(folder: Path) -> Path:
     path = folder / "small.toml"
     path.write_text(SMALL_SPEC)
@@ -132,3 +148,28 @@ def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> 
         [sys.executable, "-c", "from hktoken.cli import main; main()", *args],
         capture_output=True, text=True, timeout=timeout, env=full, stdin=subprocess.DEVNULL,
     )  # fmt: skip
+
+
+class Crash(Exception):
+    """The injected stop."""
+
+
+def reference_state(chain: Chain, signer: LocalAccount, spec: Path, out: Path) -> dict[str, Any]:
+    snapshot = chain.snapshot()
+    try:
+        deploy_spec(chain, signer, spec, out=out)
+        return state_of(chain, manifest_of(out))
+    finally:
+        chain.revert(snapshot)
+
+
+def assert_nothing_twice(chain: Chain, signer: str, nonce_before: int, manifest: Path, steps: int) -> None:
+    journal = json.loads(manifest.read_text())
+    assert chain.w3.eth.get_transaction_count(signer) - nonce_before == steps  # one transaction per step
+    entries = journal["steps"].values()
+    assert len(journal["steps"]) == steps and all(e["status"] == "done" for e in entries)
+    assert sorted(e["nonce"] for e in entries) == list(range(nonce_before, nonce_before + steps))
+    for entry in entries:  # every recorded transaction is on chain, with status 1
+        assert chain.w3.eth.get_transaction_receipt(entry["tx_hash"])["status"] == 1
+    deploys = [e for e in entries if "address" in e]
+    assert len(deploys) == len(journal["contracts"]) and all(chain.code_at(e["address"]) != "0x" for e in deploys)

@@ -18,7 +18,16 @@ from hktoken.deployment import deploy_spec
 from hktoken.errors import ChainError
 from hktoken.models.investor import InvestorClass
 
-from ._support import COMPLIANCE_OFFICER, DEPLOYER_KEY, GREEN_BOND, WALLETS, cli, manifest_of, write_small_spec
+from ._support import (
+    COMPLIANCE_OFFICER,
+    DEPLOYER_KEY,
+    GREEN_BOND,
+    SMALL_STEPS,
+    WALLETS,
+    cli,
+    manifest_of,
+    write_small_spec,
+)
 
 
 def test_the_green_bond_suite_deploys_with_its_registry_rules_roles_and_issuance(
@@ -160,3 +169,24 @@ def test_no_key_is_one_line_naming_the_variable(tmp_path: Path) -> None:
         "error: environment variable NO_SUCH_KEY is not set: export NO_SUCH_KEY=<hex private key> (or use a "
         "keystore file)\n"
     )
+
+
+def test_hktoken_deploy_plan_shows_each_step_and_its_status_and_sends_nothing(
+    chain: Chain, accounts: list[LocalAccount], hktoken_node: Anvil | None, tmp_path: Path
+) -> None:
+    if hktoken_node is None:
+        pytest.skip("needs the session anvil's URL")
+    spec = write_small_spec(tmp_path)
+    args = ("deploy", str(spec), "--rpc-url", hktoken_node.url, "--out", str(tmp_path), "--plan")
+    env = {"HKTOKEN_PRIVATE_KEY": DEPLOYER_KEY}
+    block = chain.w3.eth.block_number
+    before = cli(*args, env=env)
+    assert before.returncode == 0, before.stderr
+    lines = before.stdout.splitlines()
+    assert lines[0] == f"{'to send':<8} {'registry.deploy':<40} deploy InvestorRegistry"
+    assert len(lines) == len(SMALL_STEPS) and all(line.startswith("to send ") for line in lines)
+    assert chain.w3.eth.block_number == block and not (tmp_path / "deployments").exists()
+    deploy_spec(chain, accounts[0], spec, out=tmp_path)
+    after = json.loads(cli(*args, "--json", env=env).stdout)
+    assert [s["status"] for s in after["steps"]] == ["done"] * len(SMALL_STEPS)
+    assert after["steps"][-1] == {"id": "token.STN.mint[2]", "status": "done", "summary": "mint to 1 holder(s)"}

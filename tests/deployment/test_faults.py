@@ -19,8 +19,7 @@ from hktoken.deployment import deploy_spec
 from hktoken.errors import ChainError, SpecError
 from tests.foundation._rpc_proxy import RpcProxy
 
-from ._support import manifest_of, state_of, write_small_spec
-from .test_resume import SMALL_STEPS, Crash, assert_nothing_twice, reference_state
+from ._support import SMALL_STEPS, Crash, assert_nothing_twice, manifest_of, reference_state, state_of, write_small_spec
 
 MINT = "token.STN.mint[0-1]"
 

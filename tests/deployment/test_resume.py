@@ -15,28 +15,21 @@ from eth_account.signers.local import LocalAccount
 from hktoken.chain.anvil import Anvil
 from hktoken.chain.connection import Chain
 from hktoken.deployment import deploy_spec
-from hktoken.deployment.builders import compile_plan
 from hktoken.deployment.runner import FAULT_ENV, FAULT_POINTS
-from hktoken.models.deployment import load_spec, parse_spec
 
-from ._support import DEPLOYER_KEY, GREEN_BOND, SMALL_SPEC, cli, manifest_of, state_of, write_small_spec
-
-DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-SMALL_STEPS = [s.id for s in compile_plan(parse_spec(SMALL_SPEC, Path("small.toml")), DEPLOYER, now=0).steps]  # type: ignore[arg-type]
-GREEN_STEPS = [s.id for s in compile_plan(load_spec(GREEN_BOND), DEPLOYER, now=0).steps]  # type: ignore[arg-type]
-
-
-class Crash(Exception):
-    """The injected stop."""
-
-
-def reference_state(chain: Chain, signer: LocalAccount, spec: Path, out: Path) -> dict[str, Any]:
-    snapshot = chain.snapshot()
-    try:
-        deploy_spec(chain, signer, spec, out=out)
-        return state_of(chain, manifest_of(out))
-    finally:
-        chain.revert(snapshot)
+from ._support import (
+    DEPLOYER_KEY,
+    GREEN_BOND,
+    GREEN_STEPS,
+    SMALL_STEPS,
+    Crash,
+    assert_nothing_twice,
+    cli,
+    manifest_of,
+    reference_state,
+    state_of,
+    write_small_spec,
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,18 +42,6 @@ def small_reference(chain: Chain, accounts: list[LocalAccount], tmp_path_factory
 def green_reference(chain: Chain, accounts: list[LocalAccount], tmp_path_factory: pytest.TempPathFactory) -> Any:
     folder = tmp_path_factory.mktemp("green-reference")
     return reference_state(chain, accounts[0], GREEN_BOND, folder)
-
-
-def assert_nothing_twice(chain: Chain, signer: str, nonce_before: int, manifest: Path, steps: int) -> None:
-    journal = json.loads(manifest.read_text())
-    assert chain.w3.eth.get_transaction_count(signer) - nonce_before == steps  # one transaction per step
-    entries = journal["steps"].values()
-    assert len(journal["steps"]) == steps and all(e["status"] == "done" for e in entries)
-    assert sorted(e["nonce"] for e in entries) == list(range(nonce_before, nonce_before + steps))
-    for entry in entries:  # every recorded transaction is on chain, with status 1
-        assert chain.w3.eth.get_transaction_receipt(entry["tx_hash"])["status"] == 1
-    deploys = [e for e in entries if "address" in e]
-    assert len(deploys) == len(journal["contracts"]) and all(chain.code_at(e["address"]) != "0x" for e in deploys)
 
 
 def stop_and_resume(

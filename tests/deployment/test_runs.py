@@ -23,8 +23,18 @@ from hktoken.chain.signers import dev_accounts
 from hktoken.deployment import deploy_spec
 from hktoken.errors import SpecError, TransactionReverted
 
-from ._support import DEPLOYER_KEY, SMALL_SPEC, cli, manifest_of, state_of, write_small_spec
-from .test_resume import SMALL_STEPS, Crash, assert_nothing_twice, reference_state
+from ._support import (
+    DEPLOYER_KEY,
+    SMALL_SPEC,
+    SMALL_STEPS,
+    Crash,
+    assert_nothing_twice,
+    cli,
+    manifest_of,
+    reference_state,
+    state_of,
+    write_small_spec,
+)
 
 MINT = "token.STN.mint[0-1]"
 ROLES_SLOT = 8  # OpenZeppelin AccessControl's _roles in RWAToken's regular storage (tests/compliance/test_layout.py)
