@@ -4,6 +4,7 @@ transaction, an RPC that goes away, and an anvil stopped mid-deployment and rest
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -328,4 +329,48 @@ def test_a_send_that_times_out_and_reaches_the_node_later_is_found_by_hash_not_s
     assert (resumed.outcome, resumed.note, resumed.tx_hash) == ("resumed", "found mined", entry["tx_hash"])
     chain.sender.reset_nonces()
     assert_nothing_twice(chain, signer.address, nonce, manifest_of(tmp_path), len(SMALL_STEPS))
+    assert state_of(chain, manifest_of(tmp_path)) == small_reference
+
+
+def test_a_journaled_transaction_replaced_in_the_pool_by_another_with_its_nonce_is_never_counted_as_done(
+    chain: Chain, accounts: list[LocalAccount], tmp_path: Path, small_reference: Any
+) -> None:
+    """Another tool replaces the pooled transaction (same nonce, higher fee): the run stops, the journal keeps the
+    step unfinished, the next run names it void, and --resign completes it."""
+    signer = accounts[0]
+    spec = write_small_spec(tmp_path)
+    nonce = chain.w3.eth.get_transaction_count(signer.address)
+    replacement: dict[str, str] = {}
+
+    def replace_it(step_id: str, point: str) -> None:
+        if (step_id, point) != (MINT, "journaled"):
+            return
+        entry = entry_of(tmp_path, MINT)
+        chain.rpc("evm_setAutomine", [False])
+        try:
+            chain.rpc("eth_sendRawTransaction", [entry["raw_tx"]])  # pooled
+            fee = 3 * int(chain.w3.eth.get_block("latest")["baseFeePerGas"]) + 10**10
+            other = signer.sign_transaction({
+                "chainId": chain.chain_id, "nonce": entry["nonce"], "to": signer.address, "value": 0, "gas": 21_000,
+                "maxFeePerGas": fee, "maxPriorityFeePerGas": 10**10, "type": 2,
+            })  # fmt: skip
+            replacement["hash"] = chain.rpc("eth_sendRawTransaction", [other.raw_transaction.to_0x_hex()])
+            chain.rpc("evm_mine")
+        finally:
+            chain.rpc("evm_setAutomine", [True])
+
+    with pytest.raises(ChainError) as stopped:
+        deploy_spec(chain, signer, spec, out=tmp_path, fault=replace_it)
+    journaled = entry_of(tmp_path, MINT)
+    assert str(stopped.value).startswith(
+        f"step {MINT}: the node refused transaction {journaled['tx_hash']} (nonce {journaled['nonce']}): "
+    )
+    assert journaled["status"] == "signed"  # never recorded as done
+    assert chain.rpc("eth_getTransactionReceipt", [replacement["hash"]])["status"] == "0x1"
+    assert chain.rpc("eth_getTransactionByHash", [journaled["tx_hash"]]) is None
+    with pytest.raises(ChainError, match=rf"^step {re.escape(MINT)}: its journaled transaction .* --resign"):
+        deploy_spec(chain, signer, spec, out=tmp_path)
+    assert entry_of(tmp_path, MINT)["status"] == "void"
+    deploy_spec(chain, signer, spec, out=tmp_path, resign=[MINT])
+    assert chain.w3.eth.get_transaction_count(signer.address) - nonce == len(SMALL_STEPS) + 1
     assert state_of(chain, manifest_of(tmp_path)) == small_reference
