@@ -23,6 +23,12 @@ for a nonce gap (the chain was reverted outside hktoken, so the tracked nonce is
 from the dev node's pool and the same transaction is re-signed with the chain's nonce; one that vanished from the
 pool, or whose nonce another transaction used, raises ChainError at once instead of waiting for the timeout.
 
+Journaled sending (``sign`` then ``send_signed``): for a caller that must record a transaction before it goes out
+(a resumable deployment), ``sign`` simulates, prices and signs with the next nonce without sending, and
+``send_signed`` broadcasts those exact bytes (again, after a crash: the same signed bytes are the same transaction,
+never a second one) and waits for the receipt. It never re-signs: a nonce gap, a drop or a nonce used by another
+transaction raises ChainError, and the caller decides.
+
 Simulation: against the pending block, at the timestamp the transaction will land at. On a node that mines on a
 timer, anvil's pending block repeats the latest block's timestamp, so the sender simulates at the latest timestamp
 plus the mining interval (a block override) instead. See docs/sender.md.
@@ -86,6 +92,18 @@ class _Sent:
     nonce: int
     from_block: int  # the latest block when it was sent: a replacement is looked for from here
     revert_data: str | None = None  # the revert data of the node's error, when it mined and then answered with one
+
+
+@dataclass(frozen=True)
+class SignedTransaction:
+    """A transaction signed by :meth:`TransactionSender.sign` and not yet sent: what a journal keeps so that it can
+    send exactly this transaction again (the same bytes, hence the same hash and nonce)."""
+
+    raw: HexStr
+    tx_hash: HexStr
+    nonce: int
+    sender: ChecksumAddress
+    gas: int
 
 
 class _GasCapRefused(Exception):
@@ -251,6 +269,75 @@ class TransactionSender:
             raise self._replay_failure(tx, receipt, sent)
         return receipt
 
+    def sign(
+        self, signer: LocalAccount, to: ChecksumAddress | None, data: HexStr, *, value: int = 0
+    ) -> SignedTransaction:
+        """Simulate (a revert raises the decoded error), price and sign a transaction with the signer's next nonce,
+        without sending it; send it with :meth:`send_signed`. The nonce counts as used from here on."""
+        estimate = self.simulate(signer, to, data, value)
+        latest = self._latest_block()
+        tx: dict[str, Any] = {
+            "chainId": self._chain.chain_id,
+            "from": signer.address,
+            "data": data,
+            "value": value,
+            "gas": self.gas_limit(estimate, latest),
+            "type": 2,
+            "nonce": self._next_nonce(signer.address),
+            **self._fees(latest),
+        }
+        if to is not None:
+            tx["to"] = to
+        signed = signer.sign_transaction(tx)
+        return SignedTransaction(
+            HexStr(signed.raw_transaction.to_0x_hex()),
+            HexStr(signed.hash.to_0x_hex()),
+            int(tx["nonce"]),
+            signer.address,
+            int(tx["gas"]),
+        )
+
+    def send_signed(self, signer: LocalAccount, signed: SignedTransaction) -> TxReceipt:
+        """Broadcast a transaction :meth:`sign` made (for the first time, or again after a crash) and return its
+        successful receipt, or raise TransactionReverted. A node that already holds it (pooled or mined) is simply
+        waited on. Never re-signs: a refusal, a nonce gap, a drop or a nonce used by another transaction raises
+        ChainError naming the hash and the nonce."""
+        from_block = int(self._latest_block()["number"])
+        sent = _Sent(signed.tx_hash, signed.nonce, from_block)
+        try:
+            self._chain.w3.eth.send_raw_transaction(signed.raw)
+        except Web3RPCError as exc:
+            self._nonces.pop(signer.address, None)
+            if not self._holds(signed.tx_hash):
+                raise ChainError(
+                    f"the node refused transaction {signed.tx_hash} (nonce {signed.nonce}): {rpc_error_message(exc)}",
+                    fix="nothing was sent; correct what the node names, then run again",
+                ) from exc
+            sent = _Sent(signed.tx_hash, signed.nonce, from_block, _error_data(exc))
+        except ChainError as exc:  # the node did not answer: it may still have received the transaction
+            self._nonces.pop(signer.address, None)
+            try:
+                held = self._holds(signed.tx_hash)
+            except ChainError:
+                raise ChainError(
+                    f"the node at {self._chain.rpc_url} stopped answering while transaction {signed.tx_hash} was "
+                    "being sent, so it may or may not have been received",
+                    fix=f"once the node answers, look up {signed.tx_hash} before sending again",
+                ) from exc
+            if not held:
+                raise
+        tracked = self._nonces.get(signer.address)
+        if tracked is not None and tracked <= signed.nonce:  # a re-broadcast after a restart
+            self._nonces[signer.address] = signed.nonce + 1
+        receipt, sent = self._wait_for_receipt(signer, {}, sent, resign=False)
+        if receipt["status"] != 1:
+            mined = self._chain.w3.eth.get_transaction(signed.tx_hash)
+            tx = {"from": mined["from"], "data": mined["input"], "value": mined["value"], "gas": mined["gas"]}
+            if mined.get("to"):
+                tx["to"] = mined["to"]
+            raise self._replay_failure(tx, receipt, sent)
+        return receipt
+
     def _latest_block(self) -> BlockData:
         try:
             return self._chain.w3.eth.get_block("latest")
@@ -324,10 +411,13 @@ class TransactionSender:
         except requests.RequestException as exc:  # a Chain built on a plain HTTPProvider
             raise node_unreachable(self._chain.rpc_url, exc) from exc
 
-    def _wait_for_receipt(self, signer: LocalAccount, tx: dict[str, Any], sent: _Sent) -> tuple[TxReceipt, _Sent]:
-        """The receipt of ``sent`` (or of its re-signed copy after a nonce gap), checking the pool once a second."""
+    def _wait_for_receipt(
+        self, signer: LocalAccount, tx: dict[str, Any], sent: _Sent, *, resign: bool = True
+    ) -> tuple[TxReceipt, _Sent]:
+        """The receipt of ``sent`` (or of its re-signed copy after a nonce gap, unless ``resign`` is false),
+        checking the pool once a second."""
         try:
-            return self._poll_for_receipt(signer, tx, sent)
+            return self._poll_for_receipt(signer, tx, sent, resign=resign)
         except ChainError as exc:
             if not isinstance(exc.__cause__, requests.RequestException):
                 raise
@@ -337,7 +427,9 @@ class TransactionSender:
                 fix=f"once the node answers, look up {sent.tx_hash} before sending again",
             ) from exc.__cause__
 
-    def _poll_for_receipt(self, signer: LocalAccount, tx: dict[str, Any], sent: _Sent) -> tuple[TxReceipt, _Sent]:
+    def _poll_for_receipt(
+        self, signer: LocalAccount, tx: dict[str, Any], sent: _Sent, *, resign: bool = True
+    ) -> tuple[TxReceipt, _Sent]:
         deadline = time.monotonic() + RECEIPT_TIMEOUT_SECONDS
         next_check = time.monotonic() + POOL_CHECK_SECONDS
         unknown, resynchronised = 0, False
@@ -355,7 +447,7 @@ class TransactionSender:
                 next_check = now + POOL_CHECK_SECONDS
                 unknown = self._check_pool(signer.address, sent, unknown)
                 if unknown < 0:  # held for a nonce gap
-                    if resynchronised or not self._remove_from_pool(signer.address, sent):
+                    if not resign or resynchronised or not self._remove_from_pool(signer.address, sent):
                         raise self._nonce_gap_error(signer.address, sent)
                     resynchronised, unknown, gapped = True, 0, sent
                     sent = self._submit(signer, tx, sent.from_block)

@@ -11,6 +11,7 @@ from click.exceptions import NoArgsIsHelpError
 
 from hktoken import __version__
 from hktoken.cli.compile_cmd import compile_command
+from hktoken.cli.deploy_cmd import deploy_command
 from hktoken.cli.investor_cmd import investor_group
 from hktoken.cli.network_cmd import account_command, ping_command
 from hktoken.cli.node_cmd import node_command
@@ -69,6 +70,7 @@ def cli() -> None:
 
 cli.add_command(toolchain_group)
 cli.add_command(compile_command)
+cli.add_command(deploy_command)
 cli.add_command(node_command)
 cli.add_command(ping_command)
 cli.add_command(account_command)

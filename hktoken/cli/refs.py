@@ -1,6 +1,6 @@
 """How a command names a contract: ``--token`` / ``--registry`` take a 0x address, or ``SPEC-NAME.CONTRACT`` (a
 contract of a deployment manifest written by ``hktoken deploy``). Every command resolves through :func:`resolve`, so
-manifest names plug in here, in :func:`_from_manifest`, and nowhere else.
+manifest names resolve here, in :func:`_from_manifest`, and nowhere else.
 
 The syntax is checked before the node is reached (a malformed reference sends nothing and connects to nothing);
 the contract at the address is then checked to be of the kind the option names (``Wrapper.at``).
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -20,6 +21,8 @@ from hktoken.chain.connection import Chain
 from hktoken.cli.options import Session
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.token import RWAToken
+from hktoken.deployment.lookup import lookup
+from hktoken.deployment.session import genesis_hash
 from hktoken.errors import SpecError
 from hktoken.models.common import to_address
 
@@ -58,15 +61,12 @@ def resolve(session: Session, ref: str, kind: Kind) -> ChecksumAddress:
 
 
 def _from_manifest(chain: Chain, spec: str, contract: str, kind: Kind) -> ChecksumAddress:
-    """The address a deployment manifest recorded for ``spec``'s ``contract`` on ``chain``.
-
-    The one place manifest names resolve: the deployment journal (``hktoken deploy``) fills it in. Until then no
-    manifest is ever found, and the message says what to pass instead.
-    """
-    raise SpecError(
-        f"--{kind} {spec}.{contract}: no deployment manifest for spec {spec!r} found for chain {chain.chain_id}",
-        fix=f"pass the {kind}'s 0x address",
-    )
+    """The address the deployment manifest of ``spec`` (written by ``hktoken deploy`` under the current folder)
+    recorded for ``contract`` on ``chain``: the one place manifest names resolve."""
+    try:
+        return lookup(f"{spec}.{contract}", Path.cwd(), chain.chain_id, genesis_hash(chain))
+    except SpecError as exc:
+        raise SpecError(f"--{kind} {spec}.{contract}: {exc.message}", fix=exc.fix) from exc
 
 
 def token_at(session: Session, ref: str) -> RWAToken:

@@ -9,13 +9,18 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 
 from hktoken.cli import cli
+from hktoken.deployment.session import deploy_spec
 from tests.foundation._support import cli_argv, closed_port
 
 from .conftest import KEY_ENV, World, one_line_error
+
+REPO = Path(__file__).resolve().parents[2]
 
 CAROL = Account.from_key(b"\x01" * 32).address
 
@@ -36,17 +41,32 @@ def test_a_malformed_reference_is_refused_before_any_node_is_reached() -> None:
         one_line_error(result, expected)
 
 
-def test_a_manifest_name_says_no_manifest_was_found(world: World) -> None:
+def test_a_manifest_name_with_no_manifest_says_how_to_make_one(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    genesis = str(world.chain.w3.eth.get_block(0)["hash"].hex())
+    genesis = genesis if genesis.startswith("0x") else "0x" + genesis
     one_line_error(
-        world.q("status", "--token", "hk-green-bond.bond"),
-        f"--token hk-green-bond.bond: no deployment manifest for spec 'hk-green-bond' found for chain "
-        f"{world.chain.chain_id}: pass the token's 0x address",
+        world.q("status", "--token", "hk-green-bond.HKGB"),
+        f"--token hk-green-bond.HKGB: no deployment manifest for 'hk-green-bond.HKGB' on chain "
+        f"{world.chain.chain_id} (genesis {genesis[:10]}…) under {tmp_path / 'deployments'}: run `hktoken deploy "
+        "SPEC` on this chain first, or pass --out where its deployments/ folder is",
     )
-    one_line_error(
-        world.q("investor", "list", "--registry", "hk-green-bond.registry"),
-        f"--registry hk-green-bond.registry: no deployment manifest for spec 'hk-green-bond' found for chain "
-        f"{world.chain.chain_id}: pass the registry's 0x address",
-    )
+
+
+def test_a_manifest_name_resolves_to_the_deployed_contract(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, accounts: list[LocalAccount]
+) -> None:
+    deployed = deploy_spec(world.chain, accounts[0], REPO / "deploy" / "hk-green-bond.toml", out=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    token = deployed.contracts["token.HKGB"]
+    result = world.q("status", "--token", "hk-green-bond.HKGB", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.output)["token"] == token
+    result = world.q("status", "--token", "hk-green-bond.nothing")
+    assert result.exit_code == 1
+    assert "--token hk-green-bond.nothing: deployment hk-green-bond has no contract 'nothing'" in result.output
 
 
 def test_an_address_of_the_wrong_kind_or_with_no_code(world: World) -> None:
