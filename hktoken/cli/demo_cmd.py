@@ -63,7 +63,8 @@ def demo_command(ctx: click.Context, session: Session, asset: str) -> None:
 
 def _cast(ctx: click.Context, session: Session, chain: Chain) -> Cast:
     """The node's dev accounts when they are funded there and no key was named, else the named key as admin."""
-    named = session.keystore is not None or ctx.get_parameter_source("key_env") not in (ParameterSource.DEFAULT, None)
+    key_named = ctx.get_parameter_source("private_key_env") not in (ParameterSource.DEFAULT, None)
+    named = key_named or session.keystore is not None
     if not named and dev_cast_available(chain):
         return dev_cast()
     admin = session.signer
