@@ -230,3 +230,11 @@ def test_an_unknown_story_is_refused(chain: Chain, cast: Cast) -> None:
     assert list(STORIES) == ["bond", "gold", "fund"]
     with pytest.raises(SpecError, match="there is no 'silver' demo"):
         run_story("silver", chain, cast)
+
+
+def test_a_story_runs_again_on_a_node_it_already_ran_on(chain: Chain, cast: Cast, bond_story: Story) -> None:
+    again = run_story("bond", chain, cast)  # fresh contracts, the clock two years further on
+    assert again.addresses["bond"] != bond_story.addresses["bond"]
+    assert [s.name for s in again.steps] == [s.name for s in bond_story.steps]
+    assert again.figures | {"before_redemption_block": ""} == bond_story.figures | {"before_redemption_block": ""}
+    assert again.step("refused").data == bond_story.step("refused").data
