@@ -18,6 +18,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from hktoken.chain import Chain
+from hktoken.chain.hardhat import HardhatNode
 from hktoken.cli import cli
 from tests.foundation._rpc_proxy import RpcProxy
 from tests.foundation._support import cli_argv
@@ -135,6 +136,17 @@ def test_the_demo_runs_on_a_dev_node_with_its_dev_accounts(chain: Chain) -> None
     assert result.exit_code == 0, result.output
     assert f"on {chain.rpc_url} (chain id {chain.chain_id})" in result.output
     assert "the mint reverted with TransferRestricted(code=72, reason='mint exceeds gold reserve')" in result.output
+
+
+@pytest.mark.second_client
+def test_the_bond_demo_runs_on_hardhats_node_too() -> None:
+    with HardhatNode() as hardhat:
+        result = CliRunner().invoke(cli, ["demo", "--rpc-url", hardhat.rpc_url, "--json"], prog_name="hktoken")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["figures"]["bond_supply"] == "0" and data["figures"]["retail_hkd"] == "10760"
+    refused = next(s for s in data["steps"] if s["name"] == "refused")
+    assert (refused["data"]["code"], refused["data"]["reason"]) == (3, "recipient not verified")
 
 
 def test_a_named_key_is_the_admin_and_the_other_parties_are_derived_from_it(chain: Chain) -> None:
