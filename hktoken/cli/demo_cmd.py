@@ -15,7 +15,7 @@ from decimal import Decimal
 import click
 from click.core import ParameterSource
 
-from hktoken.chain.anvil import Anvil
+from hktoken.chain.anvil import DEFAULT_CHAIN_ID, Anvil
 from hktoken.chain.connection import Chain
 from hktoken.cli import display
 from hktoken.cli.options import Session, json_option, node_options, pass_session, signer_options
@@ -46,7 +46,8 @@ def demo_command(ctx: click.Context, session: Session, asset: str) -> None:
     started = time.monotonic()
     if ctx.get_parameter_source("rpc_url") in (ParameterSource.DEFAULT, None):
         node = "an embedded anvil"
-        with Anvil(accounts=len(ROLES)) as chain, display.progress(f"running the {asset} demo on anvil"):
+        anvil = Anvil(accounts=len(ROLES), chain_id=session.chain_id or DEFAULT_CHAIN_ID)
+        with anvil as chain, display.progress(f"running the {asset} demo on anvil"):
             story = run_story(asset, chain, dev_cast())
     else:
         chain = session.chain
@@ -59,6 +60,14 @@ def demo_command(ctx: click.Context, session: Session, asset: str) -> None:
         session.emit("", {**story.as_dict(), "node": node, "seconds": round(seconds, 2)})
     else:
         click.echo(render(story, node, seconds))
+
+
+for _param in demo_command.params:  # the shared option, told what its absence means here
+    if _param.name == "rpc_url" and isinstance(_param, click.Option):
+        _param.show_default = False
+        _param.help = "Run on this dev node's HTTP(S) JSON-RPC URL (default: an embedded anvil, started and stopped)."
+    if _param.name == "chain_id" and isinstance(_param, click.Option):
+        _param.help = "Fail unless the node is on this chain (the embedded anvil then uses it)."
 
 
 def _cast(ctx: click.Context, session: Session, chain: Chain) -> Cast:

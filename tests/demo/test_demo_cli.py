@@ -221,3 +221,13 @@ def test_a_bad_asset_is_a_usage_error_in_one_line(chain: Chain) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("error: Invalid value for '--asset': 'silver' is not one of 'bond', 'gold', 'fund'")
     assert result.stderr.count("\n") == 1
+
+
+def test_the_embedded_anvil_takes_the_chain_id_asked_for_and_the_help_says_what_the_default_is(chain: Chain) -> None:
+    result = invoke(chain, "--asset", "gold", "--chain-id", "4242", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["chain_id"], data["node"]) == (4242, "an embedded anvil")
+    help_text = " ".join(invoke(chain, "--help").output.split())
+    assert "Run on this dev node's HTTP(S) JSON-RPC URL (default: an embedded anvil, started and stopped)." in help_text
+    assert "http://127.0.0.1:8545" not in help_text
