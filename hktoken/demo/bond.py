@@ -30,7 +30,7 @@ from hktoken.demo.story import (
     travel_to,
     units,
 )
-from hktoken.errors import TransferRestricted
+from hktoken.errors import HKTokenError, TransferRestricted
 from hktoken.models.bond import BondTerms
 from hktoken.models.investor import InvestorClass
 from hktoken.models.rules import ComplianceRules
@@ -165,11 +165,21 @@ def run_bond_story(chain: Chain, cast: Cast) -> Story:
         dvp, seller=treasury, buyer=cast.unverified, asset=bond, amount=REFUSED, payment=hkd,
         price=REFUSED * ISSUE_PRICE, submitter=issuer,
     )  # fmt: skip
-    moved = (bond.raw_balance_of(treasury.address), hkd.raw_balance_of(cast.unverified.address))
+
+    def state() -> tuple[int, ...]:  # what a refused trade must leave as it was, the submitter's nonce included
+        return (
+            bond.raw_balance_of(treasury.address),
+            bond.raw_balance_of(cast.unverified.address),
+            hkd.raw_balance_of(cast.unverified.address),
+            hkd.raw_balance_of(treasury.address),
+            chain.w3.eth.get_transaction_count(issuer.address),
+        )
+
+    moved = state()
     try:
         dvp.settle(issuer, trade, seller_sig, buyer_sig)
     except TransferRestricted as refusal:
-        unchanged = moved == (bond.raw_balance_of(treasury.address), hkd.raw_balance_of(cast.unverified.address))
+        unchanged = moved == state()
         unused = not dvp.nonce_used(trade.seller, trade.seller_nonce) and not dvp.nonce_used(
             trade.buyer, trade.buyer_nonce
         )
@@ -184,7 +194,7 @@ def run_bond_story(chain: Chain, cast: Cast) -> Story:
             nothing_moved=unchanged and unused,
         )
     else:  # pragma: no cover - the registry would have to verify a wallet it never saw
-        raise AssertionError("the DvP trade to an unverified buyer settled")
+        raise HKTokenError("the DvP trade to an unverified buyer settled", fix="check the registry the bond uses")
     for name, buyer in buyers.items():
         amount = ALLOCATION[name]
         trade, seller_sig, buyer_sig = signed_trade(
