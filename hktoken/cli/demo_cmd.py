@@ -100,7 +100,7 @@ def render(story: Story, node: str, seconds: float) -> str:
             lines.append(f"      gas {step.gas:,}  tx {step.tx_hash}")
         else:
             lines.append(f"      gas {step.gas:,} in {len(step.transactions)} transactions, last tx {step.tx_hash}")
-    titles = {"before redemption": "Cap table just before redemption", "final": "Final cap table"}
+    titles = {"before_redemption": "Cap table just before redemption", "final": "Final cap table"}
     for name, table in story.cap_tables.items():
         lines += ["", render_cap_table(titles.get(name, f"Cap table ({name})"), table)]
     lines += [

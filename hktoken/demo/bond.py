@@ -265,7 +265,7 @@ def run_bond_story(chain: Chain, cast: Cast) -> Story:
     receipts = [hkd.approve(issuer, bond.paying_agent.address, principal), bond.fund_principal(issuer)]
     story.sent("fund-principal", f"issuer funded the principal: {units(principal, 'HKD')}", receipts)
     before_redemption = chain.w3.eth.block_number
-    story.cap_tables["before redemption"] = build_cap_table(bond, at_block=before_redemption)
+    story.cap_tables["before_redemption"] = build_cap_table(bond, at_block=before_redemption)
     holders = [buyers[name].address for name in buyers]
     hkd_before = {name: hkd.balance_of(buyers[name].address) for name in buyers}
     receipt = bond.redeem_for(agent, holders)

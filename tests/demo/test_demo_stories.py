@@ -103,7 +103,7 @@ def test_the_bond_ends_redeemed_with_every_hkd_balance_exact(chain: Chain, bond_
 
 
 def test_the_cap_tables_before_and_after_redemption(bond_story: Story) -> None:
-    before, final = bond_story.cap_tables["before redemption"], bond_story.cap_tables["final"]
+    before, final = bond_story.cap_tables["before_redemption"], bond_story.cap_tables["final"]
     assert [(h.investor_id, h.balance, h.omnibus) for h in before.holders] == [
         ("PI-0001", Decimal(1_150_000), False),
         ("BROKER-OMNIBUS-01", Decimal(849_990), True),
@@ -121,6 +121,7 @@ def test_the_bond_story_as_json_data(bond_story: Story) -> None:
     assert (refused["gas"], refused["tx_hash"], refused["transactions"]) == (0, None, [])
     mint = next(s for s in data["steps"] if s["name"] == "mint")
     assert mint["tx_hash"].startswith("0x") and len(mint["tx_hash"]) == 66 and mint["gas"] > 21_000
+    assert set(data["cap_tables"]) == {"before_redemption", "final"}
     assert data["cap_tables"]["final"]["holders"] == []
 
 
