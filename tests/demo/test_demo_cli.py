@@ -5,11 +5,14 @@ nothing sent: a node that cannot travel in time, a node nobody answers at, a key
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -231,3 +234,49 @@ def test_the_embedded_anvil_takes_the_chain_id_asked_for_and_the_help_says_what_
     help_text = " ".join(invoke(chain, "--help").output.split())
     assert "Run on this dev node's HTTP(S) JSON-RPC URL (default: an embedded anvil, started and stopped)." in help_text
     assert "http://127.0.0.1:8545" not in help_text
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_ctrl_c_stops_the_embedded_anvil_and_exits_130() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HKTOKEN_")}
+    process = subprocess.Popen(
+        cli_argv("demo"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, stdin=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        anvil: list[int] = []
+        while not anvil and time.monotonic() < deadline and process.poll() is None:
+            anvil = [c for c in _children(process.pid) if "anvil" in Path(f"/proc/{c}/cmdline").read_bytes().decode()]
+            time.sleep(0.05)
+        assert anvil, "the demo never started its anvil"
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130
+    assert err.strip().splitlines()[-1] == "interrupted"
+    deadline = time.monotonic() + 10
+    while _alive(anvil[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(anvil[0])
