@@ -11,6 +11,7 @@ from click.exceptions import NoArgsIsHelpError
 
 from hktoken import __version__
 from hktoken.cli.compile_cmd import compile_command
+from hktoken.cli.demo_cmd import demo_command
 from hktoken.cli.deploy_cmd import deploy_command
 from hktoken.cli.investor_cmd import investor_group
 from hktoken.cli.network_cmd import account_command, ping_command
@@ -68,6 +69,7 @@ def cli() -> None:
     """Tokenize real-world assets: compile, deploy and test KYC-gated token contracts."""
 
 
+cli.add_command(demo_command)
 cli.add_command(toolchain_group)
 cli.add_command(compile_command)
 cli.add_command(deploy_command)

@@ -28,11 +28,11 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert "hktoken compile --check" in ci_lines
 
 
-def test_readme_main_command_compiles_and_starts_the_node() -> None:
+def test_readme_main_command_compiles_and_runs_the_demo() -> None:
     main = [c for c in _readme_commands() if not c.endswith("&& pytest")]
     assert main == [
         'python3 -m venv .venv && . .venv/bin/activate && pip install -q -e ".[dev]" && '
-        "hktoken toolchain install && hktoken compile && hktoken node"
+        "hktoken toolchain install && hktoken compile && hktoken demo"
     ]
 
 
