@@ -263,6 +263,14 @@ class FundAdministrator(ContractWrapper[FundAdministratorFunctions]):
         """Claim the signer's struck subscription: shares minted, the rest of the cash refunded."""
         return self.raw.claim_subscription(signer, _epoch_number(epoch))
 
+    def refund_subscription(self, signer: LocalAccount, epoch: int, participant: str | None = None) -> TxReceipt:
+        """Refund a struck subscription in full to its AP (``participant``, default the signer) when the token
+        refuses to mint the claim's shares to it (KYC revoked, frozen, paused, a holder or balance limit...). The AP
+        itself, or a FUND_ADMIN_ROLE on its behalf; refused (``SubscriptionClaimable``) while the claim would work."""
+        number = _epoch_number(epoch)
+        ap = to_address(signer.address if participant is None else participant, what="participant")
+        return self.raw.refund_subscription(signer, number, ap)
+
     def claim_redemption(self, signer: LocalAccount, epoch: int) -> TxReceipt:
         """Claim the signer's struck redemption: cash paid, less the fee."""
         return self.raw.claim_redemption(signer, _epoch_number(epoch))
