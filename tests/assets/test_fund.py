@@ -31,6 +31,7 @@ from tests.compliance._helpers import (
     fund,
     restricted,
     unchanged,
+    unfrozen_shortfall,
     when,
 )
 
@@ -706,6 +707,47 @@ def test_an_epoch_with_a_claim_and_a_refund_accounts_for_every_wei(fx: Fx) -> No
     assert hkd.raw_balance_of(fx.ap2.address) == ap2_start
     assert adm.epoch(2).subscription_cash == Decimal(40_040)  # what the strike saw: each request ended one way
     assert token.raw_balance_of(fx.ap1.address) == 2 * UNIT and token.raw_balance_of(fx.ap2.address) == 0
+
+
+def test_a_redemption_request_the_token_refuses_sends_nothing(fx: Fx) -> None:
+    """The wrapper judges the exit to the treasury before the approval: a paused token, a frozen AP or a partial
+    freeze raise the token's decoded refusal and send nothing (the allowance stays 0)."""
+    adm, token, chain = fx.adm, fx.token, fx.m.chain
+    fx.subscribe(fx.ap1, "10010")
+    fx.settle("10")
+    adm.claim_subscription(fx.ap1, 1)
+    assert token.raw.allowance(fx.ap1.address, adm.address) == 0
+    token.pause(fx.m.pauser)
+    with nothing_sent(chain, fx.ap1), restricted(1, fx.ap1.address, adm.address, UNIT):
+        adm.request_redemption(fx.ap1, Decimal(1000))
+    token.unpause(fx.m.pauser)
+    token.set_address_frozen(fx.m.agent, fx.ap1.address, True)
+    with nothing_sent(chain, fx.ap1), restricted(4, fx.ap1.address, adm.address, UNIT):
+        adm.request_redemption(fx.ap1, Decimal(1000))
+    token.set_address_frozen(fx.m.agent, fx.ap1.address, False)
+    token.freeze_partial(fx.m.agent, fx.ap1.address, Decimal(1))
+    with nothing_sent(chain, fx.ap1), unfrozen_shortfall(fx.ap1.address, UNIT, UNIT - SHARE):
+        adm.request_redemption(fx.ap1, Decimal(1000))
+    assert token.raw.allowance(fx.ap1.address, adm.address) == 0
+    token.unfreeze_partial(fx.m.agent, fx.ap1.address, Decimal(1))
+    adm.request_redemption(fx.ap1, Decimal(1000))  # approves, then requests
+    assert token.raw_balance_of(adm.address) == UNIT and token.raw.allowance(fx.ap1.address, adm.address) == 0
+
+
+def test_a_subscription_request_the_stablecoin_refuses_sends_nothing(fx: Fx) -> None:
+    adm, hkd, chain, admin = fx.adm, fx.m.hkd, fx.m.chain, fx.m.admin
+    assert hkd.raw.allowance(fx.ap1.address, adm.address) == 0
+    hkd.raw.pause(admin)
+    with nothing_sent(chain, fx.ap1), reverts("EnforcedPause"):
+        adm.request_subscription(fx.ap1, Decimal(10_010))
+    hkd.raw.unpause(admin)
+    for blocked in (fx.ap1.address, adm.address):
+        hkd.block(admin, blocked)
+        with nothing_sent(chain, fx.ap1), reverts("AccountIsBlocked", account=blocked):
+            adm.request_subscription(fx.ap1, Decimal(10_010))
+        hkd.unblock(admin, blocked)
+    assert hkd.raw.allowance(fx.ap1.address, adm.address) == 0
+    assert fx.subscribe(fx.ap1, "10010") == 1 and hkd.raw_balance_of(adm.address) == 10_010 * HKD
 
 
 def test_redemption_escrow_meets_the_token_rules(fx: Fx) -> None:
