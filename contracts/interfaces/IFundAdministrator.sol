@@ -100,6 +100,17 @@ interface IFundAdministrator {
     event SubscriptionClaimed(
         address indexed participant, uint256 indexed epoch, uint256 shares, uint256 cost, uint256 fee, uint256 refund
     );
+    /// @notice A struck subscription whose shares the token refuses to mint to its AP was refunded in full (cost,
+    /// fee and remainder alike: no share was issued, and the fund never received the cash).
+    /// @param participant The AP (the only possible payee).
+    /// @param epoch The epoch.
+    /// @param shares The shares the claim would have minted.
+    /// @param code The token's ERC-1404 restriction code for that mint.
+    /// @param cash Payment tokens returned to the AP: all it escrowed in the epoch.
+    /// @param by Who asked for the refund (the AP itself or a fund admin).
+    event SubscriptionRefunded(
+        address indexed participant, uint256 indexed epoch, uint256 shares, uint8 code, uint256 cash, address by
+    );
     /// @notice A redemption was paid.
     /// @param participant The AP.
     /// @param epoch The epoch.
@@ -131,6 +142,11 @@ interface IFundAdministrator {
     /// @param participant The AP.
     /// @param epoch The epoch.
     error NoRequest(address participant, uint256 epoch);
+    /// @notice The token would mint the subscription's shares to the AP: it must be claimed, not refunded.
+    /// @param participant The AP.
+    /// @param epoch The epoch.
+    /// @param shares The shares the claim mints (zero: the claim refunds all the cash).
+    error SubscriptionClaimable(address participant, uint256 epoch, uint256 shares);
     /// @notice The NAV per share is zero or does not fit 128 bits.
     /// @param navPerShare The NAV.
     error InvalidNav(uint256 navPerShare);
@@ -223,6 +239,18 @@ interface IFundAdministrator {
     /// @param epoch The epoch.
     /// @return shares Shares minted.
     function claimSubscription(uint256 epoch) external returns (uint256 shares);
+
+    /// @notice Refunds `participant`'s struck subscription in `epoch` in full, to `participant` only, when the token
+    /// refuses to mint its shares to it (`detectTransferRestriction(address(0), participant, shares)` is non-zero:
+    /// KYC revoked or expired, frozen, paused, country or class, holder or balance limit, supply cap). The AP itself
+    /// or a FUND_ADMIN_ROLE on its behalf. Closes the request: no claim or refund after it.
+    /// @dev Refused while the claim's mint would pass (`SubscriptionClaimable`), before the strike
+    /// (`EpochNotStruck`) and when nothing is left (`NoRequest`). Pays exactly what the AP escrowed: the strike
+    /// moved none of it, and no cost or fee is due for shares never issued.
+    /// @param epoch The epoch.
+    /// @param participant The AP whose subscription is refunded (and who is paid).
+    /// @return cash Payment tokens returned.
+    function refundSubscription(uint256 epoch, address participant) external returns (uint256 cash);
 
     /// @notice Claims the caller's settled redemption in `epoch`: pays its cash, less the fee.
     /// @param epoch The epoch.

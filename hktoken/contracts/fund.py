@@ -6,7 +6,7 @@ Amounts are ``Decimal`` at the surface: shares in share units, cash and NAV in p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,7 +24,7 @@ from hktoken.contracts.base import ContractWrapper
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.surface import send_through
 from hktoken.contracts.token import SecurityToken, TokenRoles
-from hktoken.errors import SpecError
+from hktoken.errors import SpecError, TransactionReverted
 from hktoken.models.common import chain_time, to_address
 from hktoken.models.fund import FundTerms, NavStrike
 from hktoken.models.rules import ComplianceRules
@@ -217,7 +217,8 @@ class FundAdministrator(ContractWrapper[FundAdministratorFunctions]):
 
     def request_subscription(self, signer: LocalAccount, cash: Amount) -> TxReceipt:
         """Escrow ``cash`` for the whole creation units it buys at the next strike (AP_ROLE, verified). Approves the
-        payment token first when the allowance is short (a second transaction); checks everything before either."""
+        payment token first when the allowance is short (a second transaction); checks everything before either:
+        the role, the registry, the balance, and the payment token's own rules (pause, block-list) on the move."""
         value = self._cash_units(cash, "cash")
         if value == 0:
             raise SpecError("cash must be positive", fix="pass the payment tokens to subscribe with")
@@ -226,6 +227,8 @@ class FundAdministrator(ContractWrapper[FundAdministratorFunctions]):
         balance = int(coin.functions.balanceOf(ap).call())
         if balance < value:
             raise SpecError(f"cash {cash} exceeds the participant's balance {self._cash(balance)}")
+        # The payment token's own rules on moving this cash to the administrator (paused, either side blocked...).
+        self._precheck_move(signer, self.payment_token, HexStr(coin.encode_abi("transfer", [self.address, value])))
         if int(coin.functions.allowance(ap, self.address).call()) < value:
             send_through(
                 self.chain, signer, self.payment_token, HexStr(coin.encode_abi("approve", [self.address, value]))
@@ -234,7 +237,9 @@ class FundAdministrator(ContractWrapper[FundAdministratorFunctions]):
 
     def request_redemption(self, signer: LocalAccount, shares: Amount) -> TxReceipt:
         """Escrow ``shares`` (whole creation units) for redemption at the next strike (AP_ROLE, verified). Approves
-        the shares first when the allowance is short; checks everything before either transaction."""
+        the shares first when the allowance is short; checks everything before either transaction: the unit, the
+        role, the registry, the balance, and the token's transfer rules on the exit (a refusal raises the decoded
+        ``TransferRestricted``)."""
         token = self.share_token
         value = token.to_units(shares, what="shares")
         unit = self.raw.creation_unit()
@@ -247,9 +252,32 @@ class FundAdministrator(ContractWrapper[FundAdministratorFunctions]):
         balance = token.raw_balance_of(ap)
         if balance < value:
             raise SpecError(f"shares {shares} exceeds the participant's balance {token.from_units(balance)}")
+        # The token's rules on the exit to the treasury (detectTransferRestriction(ap, administrator, shares), as
+        # `_update` applies them, judged at the block the request lands in): paused, frozen, partial freeze, lock-up.
+        shares_as_erc20 = self.chain.w3.eth.contract(address=token.address, abi=_ERC20_ABI)
+        data = HexStr(shares_as_erc20.encode_abi("transfer", [self.address, value]))
+        self._precheck_move(signer, token.address, data, token.raw.explain)
         if token.raw.allowance(ap, self.address) < value:
             token.raw.approve(signer, self.address, value)
         return self.raw.request_redemption(signer, value)
+
+    def _precheck_move(
+        self,
+        signer: LocalAccount,
+        token: ChecksumAddress,
+        data: HexStr,
+        explain: Callable[[TransactionReverted], None] | None = None,
+    ) -> None:
+        """Simulate the signer moving the amount to the administrator itself: the move the request makes with
+        ``transferFrom``, under the same rules of the token, but needing no allowance, so it is judged before the
+        approval. A refusal raises the token's decoded error (``TransferRestricted`` with its ERC-1404 code for the
+        shares; ``AccountIsBlocked``, ``EnforcedPause``... for the stablecoin) and nothing is sent."""
+        try:
+            self.chain.sender.simulate(signer, token, data)
+        except TransactionReverted as refusal:
+            if explain is not None:
+                explain(refusal)
+            raise
 
     def cancel_subscription(self, signer: LocalAccount, epoch: int) -> TxReceipt:
         """Cancel the signer's subscription in ``epoch`` while it is open; its cash comes back."""
@@ -262,6 +290,14 @@ class FundAdministrator(ContractWrapper[FundAdministratorFunctions]):
     def claim_subscription(self, signer: LocalAccount, epoch: int) -> TxReceipt:
         """Claim the signer's struck subscription: shares minted, the rest of the cash refunded."""
         return self.raw.claim_subscription(signer, _epoch_number(epoch))
+
+    def refund_subscription(self, signer: LocalAccount, epoch: int, participant: str | None = None) -> TxReceipt:
+        """Refund a struck subscription in full to its AP (``participant``, default the signer) when the token
+        refuses to mint the claim's shares to it (KYC revoked, frozen, paused, a holder or balance limit...). The AP
+        itself, or a FUND_ADMIN_ROLE on its behalf; refused (``SubscriptionClaimable``) while the claim would work."""
+        number = _epoch_number(epoch)
+        ap = to_address(signer.address if participant is None else participant, what="participant")
+        return self.raw.refund_subscription(signer, number, ap)
 
     def claim_redemption(self, signer: LocalAccount, epoch: int) -> TxReceipt:
         """Claim the signer's struck redemption: cash paid, less the fee."""
@@ -314,6 +350,9 @@ _ERC20_ABI = [
     {"type": "function", "name": "allowance", "stateMutability": "view",
      "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
      "outputs": [{"name": "", "type": "uint256"}]},
+    {"type": "function", "name": "transfer", "stateMutability": "nonpayable",
+     "inputs": [{"name": "to", "type": "address"}, {"name": "value", "type": "uint256"}],
+     "outputs": [{"name": "", "type": "bool"}]},
     {"type": "function", "name": "approve", "stateMutability": "nonpayable",
      "inputs": [{"name": "spender", "type": "address"}, {"name": "value", "type": "uint256"}],
      "outputs": [{"name": "", "type": "bool"}]},

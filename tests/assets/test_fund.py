@@ -24,7 +24,16 @@ from hktoken.contracts.kinds import interface_id
 from hktoken.models.common import chain_time
 from hktoken.testing import nothing_sent, reverts
 from tests.assets.conftest import Market
-from tests.compliance._helpers import ZERO, event_args, extra_account, fund, restricted, unchanged, when
+from tests.compliance._helpers import (
+    ZERO,
+    event_args,
+    extra_account,
+    fund,
+    restricted,
+    unchanged,
+    unfrozen_shortfall,
+    when,
+)
 
 SHARE = 10**18
 HKD = 10**6
@@ -562,6 +571,185 @@ def test_a_subscription_mints_only_to_an_ap_still_eligible(fx: Fx) -> None:
     assert token.raw_balance_of(fx.ap1.address) == UNIT
 
 
+def test_a_subscription_the_token_will_not_mint_is_refunded_in_full(fx: Fx) -> None:
+    """The reviewer's case: AP1's KYC is revoked after the strike. The claim's mint is refused (code 3), the cancel
+    window is closed, and without the refund 10,010 HKD would stay in the administrator for good."""
+    adm, token, hkd, chain = fx.adm, fx.token, fx.m.hkd, fx.m.chain
+    start = hkd.raw_balance_of(fx.ap1.address)
+    cash0, fees0, supply0 = hkd.raw_balance_of(fx.cash.address), hkd.raw_balance_of(fx.fees), token.raw.total_supply()
+    fx.subscribe(fx.ap1, "10010")
+    fx.settle("10")
+    fx.m.registry.revoke(fx.m.admin, "AP1")
+    with unchanged(chain, fx.ap1, watch=fx.state), restricted(3, ZERO, fx.ap1.address, UNIT):
+        adm.claim_subscription(fx.ap1, 1)
+    with unchanged(chain, fx.ap1, watch=fx.state), reverts("EpochNotOpen", epoch=1, openEpoch=2):
+        adm.cancel_subscription(fx.ap1, 1)
+    assert hkd.raw_balance_of(adm.address) == 10_010 * HKD
+    receipt = adm.refund_subscription(fx.ap1, 1)
+    assert event_args(adm, receipt, "SubscriptionRefunded") == [
+        {"participant": fx.ap1.address, "epoch": 1, "shares": UNIT, "code": 3, "cash": 10_010 * HKD,
+         "by": fx.ap1.address}
+    ]  # fmt: skip
+    assert event_args(hkd, receipt, "Transfer") == [{"from": adm.address, "to": fx.ap1.address, "value": 10_010 * HKD}]
+    assert token.event_names(receipt) == []  # nothing minted
+    # The AP has exactly what it escrowed back (the fee too: no share was issued); the fund and its fee receiver
+    # got nothing, the administrator keeps nothing, and the epoch's record of what the strike saw is unchanged.
+    assert hkd.raw_balance_of(fx.ap1.address) == start
+    assert (hkd.raw_balance_of(fx.cash.address), hkd.raw_balance_of(fx.fees)) == (cash0, fees0)
+    assert hkd.raw_balance_of(adm.address) == 0 and token.raw.total_supply() == supply0
+    assert adm.claimable_subscription(1, fx.ap1.address) == 0 and adm.pending_subscription(1, fx.ap1.address) == 0
+    assert adm.preview_subscription(1, fx.ap1.address) == adm.preview_subscription(1, fx.ap3.address)  # all zero
+    assert adm.epoch(1).subscription_cash == Decimal(10_010)
+    # Closed: neither a second refund nor a claim once the AP is eligible again.
+    with unchanged(chain, fx.ap1, watch=fx.state), reverts("NoRequest", participant=fx.ap1.address, epoch=1):
+        adm.refund_subscription(fx.ap1, 1)
+    fx.m.registry.reinstate(fx.m.admin, "AP1")
+    with unchanged(chain, fx.ap1, watch=fx.state), reverts("NoRequest", participant=fx.ap1.address, epoch=1):
+        adm.claim_subscription(fx.ap1, 1)
+    with unchanged(chain, fx.fund_admin, watch=fx.state), reverts("NoRequest", participant=fx.ap1.address, epoch=1):
+        adm.refund_subscription(fx.fund_admin, 1, fx.ap1.address)
+
+
+def test_a_refund_is_refused_while_the_claim_would_work(fx: Fx) -> None:
+    adm, chain = fx.adm, fx.m.chain
+    fx.subscribe(fx.ap1, "10010")
+    fx.subscribe(fx.ap2, "10009.999999")  # one wei short of a unit: the claim refunds it all, mints nothing
+    with unchanged(chain, fx.ap1, watch=fx.state), reverts("EpochNotStruck", epoch=1):
+        adm.refund_subscription(fx.ap1, 1)
+    fx.publish("10")
+    with unchanged(chain, fx.ap1, watch=fx.state), reverts("EpochNotStruck", epoch=1):
+        adm.refund_subscription(fx.ap1, 1)
+    adm.strike(fx.fund_admin)
+    with (
+        unchanged(chain, fx.ap1, watch=fx.state),
+        reverts("SubscriptionClaimable", participant=fx.ap1.address, epoch=1, shares=UNIT),
+    ):
+        adm.refund_subscription(fx.ap1, 1)
+    with (
+        unchanged(chain, fx.fund_admin, watch=fx.state),
+        reverts("SubscriptionClaimable", participant=fx.ap1.address, epoch=1, shares=UNIT),
+    ):
+        adm.refund_subscription(fx.fund_admin, 1, fx.ap1.address)
+    with (
+        unchanged(chain, fx.ap2, watch=fx.state),
+        reverts("SubscriptionClaimable", participant=fx.ap2.address, epoch=1, shares=0),
+    ):
+        adm.refund_subscription(fx.ap2, 1)
+    with unchanged(chain, fx.ap3, watch=fx.state), reverts("NoRequest", participant=fx.ap3.address, epoch=1):
+        adm.refund_subscription(fx.ap3, 1)
+    with unchanged(chain, fx.ap1, watch=fx.state), reverts("EpochNotStruck", epoch=2):
+        adm.refund_subscription(fx.ap1, 2)  # the open epoch
+    with nothing_sent(chain, fx.ap1), pytest.raises(SpecError, match="epoch"):
+        adm.refund_subscription(fx.ap1, 0)
+    with nothing_sent(chain, fx.fund_admin), pytest.raises(SpecError, match="participant"):
+        adm.refund_subscription(fx.fund_admin, 1, "0x1234")
+    adm.claim_subscription(fx.ap1, 1)
+    assert fx.token.raw_balance_of(fx.ap1.address) == UNIT
+
+
+def test_only_the_ap_or_a_fund_admin_refunds_and_only_to_the_ap(fx: Fx) -> None:
+    """AP1 is frozen after the strike (code 5). Another AP, a NAV confirmer, a stranger and the admin cannot ask for
+    its refund; a fund admin can, and the cash still goes to AP1 alone."""
+    adm, token, hkd, chain = fx.adm, fx.token, fx.m.hkd, fx.m.chain
+    start = hkd.raw_balance_of(fx.ap1.address)
+    fx.subscribe(fx.ap1, "25000")  # 2 units at 10: cost 20,000, fee 20, remainder 4,980
+    fx.settle("10")
+    token.set_address_frozen(fx.m.agent, fx.ap1.address, True)
+    fund_admin_role = adm.role("FUND_ADMIN_ROLE")
+    for caller in (fx.ap2, fx.confirmer, fx.ap3, fx.m.admin):
+        with (
+            unchanged(chain, caller, watch=fx.state),
+            reverts("AccessControlUnauthorizedAccount", account=caller.address, neededRole=fund_admin_role),
+        ):
+            adm.refund_subscription(caller, 1, fx.ap1.address)
+    admin_before = hkd.raw_balance_of(fx.fund_admin.address)
+    receipt = adm.refund_subscription(fx.fund_admin, 1, fx.ap1.address)
+    assert event_args(adm, receipt, "SubscriptionRefunded") == [
+        {"participant": fx.ap1.address, "epoch": 1, "shares": 2 * UNIT, "code": 5, "cash": 25_000 * HKD,
+         "by": fx.fund_admin.address}
+    ]  # fmt: skip
+    assert hkd.raw_balance_of(fx.ap1.address) == start
+    assert hkd.raw_balance_of(fx.fund_admin.address) == admin_before
+    assert hkd.raw_balance_of(adm.address) == 0
+
+
+def test_an_epoch_with_a_claim_and_a_refund_accounts_for_every_wei(fx: Fx) -> None:
+    """Two subscriptions and a redemption in one epoch; AP2's 3 units would break the 2,000-share balance limit
+    (code 10). The claim, the refund and the redemption together pay out exactly what the epoch escrowed and the
+    strike collected: the refund takes nothing of the redemption cash the strike pulled in."""
+    adm, token, hkd = fx.adm, fx.token, fx.m.hkd
+    fx.subscribe(fx.ap1, "20020")
+    fx.settle("10")
+    adm.claim_subscription(fx.ap1, 1)  # AP1 holds 2 units
+    cash0, fees0 = hkd.raw_balance_of(fx.cash.address), hkd.raw_balance_of(fx.fees)
+    ap2_start = hkd.raw_balance_of(fx.ap2.address)
+    fx.subscribe(fx.ap1, "10010")
+    fx.subscribe(fx.ap2, "30030")
+    adm.request_redemption(fx.ap1, Decimal(1000))
+    fx.publish("10")
+    struck = event_args(adm, adm.strike(fx.fund_admin), "EpochStruck")[0]
+    assert (struck["subscriptionCash"], struck["redemptionCash"]) == (40_040 * HKD, 10_000 * HKD)
+    assert hkd.raw_balance_of(adm.address) == 50_040 * HKD
+    token.raw.set_max_balance_per_investor(fx.m.compliance, 2 * UNIT)
+    with unchanged(fx.m.chain, fx.ap2, watch=fx.state), restricted(10, ZERO, fx.ap2.address, 3 * UNIT):
+        adm.claim_subscription(fx.ap2, 2)
+    refunded = event_args(adm, adm.refund_subscription(fx.ap2, 2), "SubscriptionRefunded")[0]
+    assert (refunded["shares"], refunded["code"], refunded["cash"]) == (3 * UNIT, 10, 30_030 * HKD)
+    assert hkd.raw_balance_of(adm.address) == 20_010 * HKD  # AP1's subscription and its redemption, untouched
+    claimed = event_args(adm, adm.claim_subscription(fx.ap1, 2), "SubscriptionClaimed")[0]
+    paid = event_args(adm, adm.claim_redemption(fx.ap1, 2), "RedemptionClaimed")[0]
+    assert (claimed["cost"], claimed["fee"], claimed["refund"]) == (10_000 * HKD, 10 * HKD, 0)
+    assert (paid["proceeds"], paid["fee"], paid["paid"]) == (10_000 * HKD, 20 * HKD, 9_980 * HKD)
+    assert claimed["cost"] + claimed["fee"] + claimed["refund"] + refunded["cash"] == struck["subscriptionCash"]
+    assert hkd.raw_balance_of(adm.address) == 0 and token.raw_balance_of(adm.address) == 0
+    assert hkd.raw_balance_of(fx.cash.address) - cash0 == claimed["cost"] - paid["proceeds"]
+    assert hkd.raw_balance_of(fx.fees) - fees0 == claimed["fee"] + paid["fee"]
+    assert hkd.raw_balance_of(fx.ap2.address) == ap2_start
+    assert adm.epoch(2).subscription_cash == Decimal(40_040)  # what the strike saw: each request ended one way
+    assert token.raw_balance_of(fx.ap1.address) == 2 * UNIT and token.raw_balance_of(fx.ap2.address) == 0
+
+
+def test_a_redemption_request_the_token_refuses_sends_nothing(fx: Fx) -> None:
+    """The wrapper judges the exit to the treasury before the approval: a paused token, a frozen AP or a partial
+    freeze raise the token's decoded refusal and send nothing (the allowance stays 0)."""
+    adm, token, chain = fx.adm, fx.token, fx.m.chain
+    fx.subscribe(fx.ap1, "10010")
+    fx.settle("10")
+    adm.claim_subscription(fx.ap1, 1)
+    assert token.raw.allowance(fx.ap1.address, adm.address) == 0
+    token.pause(fx.m.pauser)
+    with nothing_sent(chain, fx.ap1), restricted(1, fx.ap1.address, adm.address, UNIT):
+        adm.request_redemption(fx.ap1, Decimal(1000))
+    token.unpause(fx.m.pauser)
+    token.set_address_frozen(fx.m.agent, fx.ap1.address, True)
+    with nothing_sent(chain, fx.ap1), restricted(4, fx.ap1.address, adm.address, UNIT):
+        adm.request_redemption(fx.ap1, Decimal(1000))
+    token.set_address_frozen(fx.m.agent, fx.ap1.address, False)
+    token.freeze_partial(fx.m.agent, fx.ap1.address, Decimal(1))
+    with nothing_sent(chain, fx.ap1), unfrozen_shortfall(fx.ap1.address, UNIT, UNIT - SHARE):
+        adm.request_redemption(fx.ap1, Decimal(1000))
+    assert token.raw.allowance(fx.ap1.address, adm.address) == 0
+    token.unfreeze_partial(fx.m.agent, fx.ap1.address, Decimal(1))
+    adm.request_redemption(fx.ap1, Decimal(1000))  # approves, then requests
+    assert token.raw_balance_of(adm.address) == UNIT and token.raw.allowance(fx.ap1.address, adm.address) == 0
+
+
+def test_a_subscription_request_the_stablecoin_refuses_sends_nothing(fx: Fx) -> None:
+    adm, hkd, chain, admin = fx.adm, fx.m.hkd, fx.m.chain, fx.m.admin
+    assert hkd.raw.allowance(fx.ap1.address, adm.address) == 0
+    hkd.raw.pause(admin)
+    with nothing_sent(chain, fx.ap1), reverts("EnforcedPause"):
+        adm.request_subscription(fx.ap1, Decimal(10_010))
+    hkd.raw.unpause(admin)
+    for blocked in (fx.ap1.address, adm.address):
+        hkd.block(admin, blocked)
+        with nothing_sent(chain, fx.ap1), reverts("AccountIsBlocked", account=blocked):
+            adm.request_subscription(fx.ap1, Decimal(10_010))
+        hkd.unblock(admin, blocked)
+    assert hkd.raw.allowance(fx.ap1.address, adm.address) == 0
+    assert fx.subscribe(fx.ap1, "10010") == 1 and hkd.raw_balance_of(adm.address) == 10_010 * HKD
+
+
 def test_redemption_escrow_meets_the_token_rules(fx: Fx) -> None:
     adm, token, chain = fx.adm, fx.token, fx.m.chain
     fx.subscribe(fx.ap1, "10010")
@@ -727,7 +915,7 @@ def test_the_contracts_refuse_bad_terms(fx: Fx) -> None:
                         m.admin.address, module, 100, ZERO)  # fmt: skip
 
 
-def test_rounding_is_in_the_funds_favour_to_the_wei(fx: Fx) -> None:
+def test_unit_prices_round_in_the_funds_favour_and_fees_down_to_the_wei(fx: Fx) -> None:
     """A creation unit of 0.33 shares (2 decimals) at NAV 10.000001: its value, 3.30000033 HKD, is not a whole
     number of HKD base units. A unit costs 3.300001 (rounded up) and redeems for 3.300000 (rounded down); the fees
     (10 and 20 bps) are rounded down."""

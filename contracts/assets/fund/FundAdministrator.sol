@@ -22,8 +22,9 @@ import {ZeroAddress} from "../../compliance/Errors.sol";
 /// shares are escrowed here: an exit to the treasury meets every rule of the token, and the treasury is exempt from
 /// KYC, so the returned shares of a cancel and the burn need no investor status of this contract). No function
 /// loops over requests: an epoch keeps totals, each participant its own request per epoch (the request id is the
-/// epoch). Rounding is to the wei in the fund's favour: a creation unit costs its value rounded UP and redeems for
-/// its value rounded DOWN; fees (a share of the gross) are rounded down.
+/// epoch). Unit prices are rounded to the wei in the fund's favour: a creation unit costs its value rounded UP and
+/// redeems for its value rounded DOWN. The dealing fees (a share of the gross) are rounded DOWN, in the
+/// participant's favour by less than one base unit: never more than their rate.
 contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdministrator {
     using SafeERC20 for IERC20;
 
@@ -199,6 +200,24 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
         if (cost != 0) paymentToken.safeTransfer(cashAccount, cost);
         if (fee != 0) paymentToken.safeTransfer(feeReceiver, fee);
         if (refund != 0) paymentToken.safeTransfer(ap, refund);
+    }
+
+    /// @inheritdoc IFundAdministrator
+    function refundSubscription(uint256 epoch, address participant) external nonReentrant returns (uint256 cash) {
+        address caller = _msgSender();
+        if (caller != participant) _checkRole(FUND_ADMIN_ROLE, caller);
+        Epoch storage e = _epochs[epoch];
+        if (e.struckAt == 0) revert EpochNotStruck(epoch);
+        cash = _requests[epoch][participant].subscriptionCash;
+        if (cash == 0) revert NoRequest(participant, epoch);
+        (uint256 shares,,,) = _subscriptionFill(cash, e.navPerShare);
+        // The claim's own mint, judged by the token's rules; no shares to mint means the claim refunds it all.
+        uint8 code = shares == 0 ? 0 : shareToken.detectTransferRestriction(address(0), participant, shares);
+        if (code == 0) revert SubscriptionClaimable(participant, epoch, shares);
+        _requests[epoch][participant].subscriptionCash = 0;
+        emit SubscriptionRefunded(participant, epoch, shares, code, cash, caller);
+        // The strike moved no subscription cash: all of it is still escrowed here, so this pays from the escrow only.
+        paymentToken.safeTransfer(participant, cash);
     }
 
     /// @inheritdoc IFundAdministrator

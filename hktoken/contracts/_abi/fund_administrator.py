@@ -292,6 +292,16 @@ class FundAdministratorFunctions(AbiSurface):
         result: int = self._call("redemptionFeeBps()")
         return result
 
+    def refund_subscription(self, signer: LocalAccount, epoch: int, participant: str) -> TxReceipt:
+        """Refunds `participant`'s struck subscription in `epoch` in full, to `participant` only, when the token
+        refuses to mint its shares to it (`detectTransferRestriction(address(0), participant, shares)` is
+        non-zero: KYC revoked or expired, frozen, paused, country or class, holder or balance limit, supply cap).
+        The AP itself or a FUND_ADMIN_ROLE on its behalf. Closes the request: no claim or refund after it.
+
+        ``refundSubscription(uint256 epoch, address participant) returns (uint256 cash)``, sent by ``signer``.
+        """
+        return self._send(signer, "refundSubscription(uint256,address)", epoch, participant)
+
     def registry(self) -> str:
         """The investor registry of the share token (APs must be verified in it).
 
