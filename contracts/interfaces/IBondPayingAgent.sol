@@ -90,6 +90,10 @@ interface IBondPayingAgent {
     /// @param holder The holder.
     /// @return amount Payment-token base units.
     function claimable(address holder) external view returns (uint256 amount);
+    /// @notice How many coupons are recorded now (dated at or before now, and not after a call date), from the
+    /// bond's dates and call terms (kept here, out of the token, for the token's size budget).
+    /// @return count The count.
+    function recordedCoupons() external view returns (uint256 count);
     /// @notice Whether the principal is funded.
     /// @return True once funded.
     function principalFunded() external view returns (bool);

@@ -237,7 +237,7 @@ class BondToken(SecurityToken[BondTokenFunctions]):
 
     def recorded_coupons(self) -> int:
         """How many coupons are recorded now (by time alone, none after a call date)."""
-        return self.raw.recorded_coupons()
+        return self.paying_agent.raw.recorded_coupons()
 
     def funded_coupons(self) -> int:
         """How many coupons the paying agent has funded."""

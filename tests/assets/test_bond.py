@@ -653,6 +653,72 @@ def test_a_mint_beyond_the_supply_bound_is_refused_with_code_66(bx: Bx) -> None:
     assert bx.bond.raw.total_supply() == bound
 
 
+# --------------------------------------------------------------------------------------------- treasury change
+
+
+def test_a_treasury_change_after_a_record_keeps_every_coupon_exact(bx: Bx) -> None:
+    """The reviewer's sequence (alice 100, bob 50, treasury 1,000; coupon 0 funded; the treasury moves to carol, who
+    holds 10 bonds): the old treasury is owed nothing for coupon 0, carol keeps hers, and later coupons are funded for
+    the new outstanding supply, so what is claimable always equals what the agent holds."""
+    bond, agent, old = bx.bond, bx.bond.paying_agent.raw, bx.m.treasury
+    bond.mint(bx.m.issuer, bx.carol.address, Decimal(10))
+    at(bx.chain, bx.dates[0])
+    assert bx.fund(0) == 160 * CPT  # 3,600 HKD
+    receipt = bond.set_treasury(bx.m.admin, bx.carol.address)
+    assert event_args(bond, receipt, "TreasuryChanged") == [
+        {"previousTreasury": old.address, "newTreasury": bx.carol.address}
+    ]
+    wallets = (bx.alice.address, bx.bob.address, bx.carol.address, old.address)
+    assert [agent.claimable(w) for w in wallets] == [100 * CPT, 50 * CPT, 10 * CPT, 0]
+    assert sum(agent.claimable(w) for w in wallets) == bx.hkd(bx.agent)
+    assert bond.raw.outstanding_at_record(1) == 1150 * UNIT  # the old treasury's bonds are outstanding now
+    at(bx.chain, bx.dates[1])
+    assert bx.fund(1) == 1150 * CPT
+    assert [agent.claimable(w) for w in wallets] == [200 * CPT, 100 * CPT, 10 * CPT, 1000 * CPT]
+    assert sum(agent.claimable(w) for w in wallets) == bx.hkd(bx.agent)
+    for holder in (bx.alice, bx.bob, bx.carol, old):
+        bond.claim(holder)
+    assert bx.hkd(bx.agent) == 0
+
+
+def test_a_treasury_change_between_empty_wallets_keeps_coupons_exact(bx: Bx) -> None:
+    bond, agent = bx.bond, bx.bond.paying_agent.raw
+    bond.burn(bx.m.issuer, bx.m.treasury.address, Decimal(1000))
+    at(bx.chain, bx.dates[0])
+    bond.set_treasury(bx.m.admin, bx.carol.address)
+    assert bond.raw.treasury() == bx.carol.address
+    assert bx.fund(0) == 150 * CPT
+    bond.mint(bx.m.issuer, bx.carol.address, Decimal(40))  # the new treasury's bonds are not outstanding
+    at(bx.chain, bx.dates[1])
+    assert bx.fund(1) == 150 * CPT
+    assert [agent.claimable(w) for w in (bx.alice.address, bx.bob.address, bx.carol.address)] == [
+        200 * CPT,
+        100 * CPT,
+        0,
+    ]
+    assert agent.claimable(bx.m.treasury.address) == 0
+
+
+def test_only_the_admin_changes_the_treasury_and_a_refusal_changes_nothing(bx: Bx) -> None:
+    bond = bx.bond
+    at(bx.chain, bx.dates[0])
+
+    def state() -> tuple[Any, ...]:
+        return (bx.money(), bond.raw.treasury(), bond.raw.outstanding_at_record(1))
+
+    for signer in (bx.m.issuer, bx.alice, bx.funder):
+        with (
+            unchanged(bx.chain, signer, watch=state),
+            reverts(
+                "AccessControlUnauthorizedAccount", account=signer.address, neededRole=role_id("DEFAULT_ADMIN_ROLE")
+            ) as refusal,
+        ):
+            bond.set_treasury(signer, bx.carol.address)  # the wrapper from SecurityToken decodes the module's error
+        assert isinstance(refusal.value, MissingRole)
+    with unchanged(bx.chain, bx.m.admin, watch=state), reverts("ZeroAddress"):
+        bond.raw.set_treasury(bx.m.admin, ZERO)
+
+
 # --------------------------------------------------------------------------------------------- roles
 
 

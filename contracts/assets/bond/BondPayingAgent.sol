@@ -150,6 +150,20 @@ contract BondPayingAgent is AccessControl, ReentrancyGuardTransient, IBondPaying
     }
 
     /// @inheritdoc IBondPayingAgent
+    function recordedCoupons() external view returns (uint256 count) {
+        uint256[] memory dates = bond.couponDates();
+        (bool called, uint256 callDate,) = bond.callTerms();
+        uint256 cutoff = called && callDate < block.timestamp ? callDate : block.timestamp;
+        uint256 hi = dates.length;
+        while (count < hi) {
+            // A binary search over the increasing dates, as the token's own count.
+            uint256 mid = (count + hi) >> 1;
+            if (dates[mid] <= cutoff) count = mid + 1;
+            else hi = mid;
+        }
+    }
+
+    /// @inheritdoc IBondPayingAgent
     function couponPerToken() public view returns (uint256) {
         return bond.denomination() * bond.couponRate() / (10_000 * bond.couponFrequency());
     }

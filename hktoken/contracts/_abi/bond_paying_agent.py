@@ -164,6 +164,15 @@ class BondPayingAgentFunctions(AbiSurface):
         result: int = self._call("principalReserve()")
         return result
 
+    def recorded_coupons(self) -> int:
+        """How many coupons are recorded now (dated at or before now, and not after a call date), from the bond's
+        dates and call terms (kept here, out of the token, for the token's size budget).
+
+        ``recordedCoupons() view returns (uint256 count)``, called with eth_call.
+        """
+        result: int = self._call("recordedCoupons()")
+        return result
+
     def redeem(self, signer: LocalAccount) -> TxReceipt:
         """Redeems all of the caller's bonds: burned, principal and unpaid coupons paid in one transfer.
 
