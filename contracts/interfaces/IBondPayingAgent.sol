@@ -22,10 +22,14 @@ interface IBondPayingAgent {
     /// @param holder The holder skipped.
     /// @param reason The ABI-encoded custom error.
     event CouponPaymentSkipped(address indexed holder, bytes reason);
-    /// @notice The principal was funded by `funder` for the whole outstanding supply.
+    /// @notice `funder` deposited principal: the whole outstanding supply's at first, then any shortfall.
     /// @param funder Who deposited.
     /// @param amount Payment-token base units.
     event PrincipalDeposited(address indexed funder, uint256 amount);
+    /// @notice The principal reserve's surplus over what the outstanding supply needs went back to `funder`.
+    /// @param funder The funder paid.
+    /// @param amount Payment-token base units.
+    event PrincipalSwept(address indexed funder, uint256 amount);
     /// @notice `holder` redeemed: its bonds burned, principal and unpaid coupons paid in one transfer.
     /// @param holder The holder.
     /// @param tokens Bond base units burned.
@@ -50,13 +54,16 @@ interface IBondPayingAgent {
     error NothingToRedeem(address holder);
     /// @notice `funder` has `available` (the lesser of its balance and its allowance to the agent), below `needed`.
     error InsufficientFunding(address funder, uint256 needed, uint256 available);
-    /// @notice The principal is funded once.
-    error PrincipalAlreadyFunded();
+    /// @notice The principal reserve (`reserve`) already covers what the outstanding supply needs (`needed`).
+    error NoPrincipalShortfall(uint256 needed, uint256 reserve);
+    /// @notice The principal reserve (`reserve`) holds nothing above what the outstanding supply needs (`needed`).
+    error NoPrincipalSurplus(uint256 needed, uint256 reserve);
     /// @notice Redemption needs the principal funded first.
     error PrincipalNotFunded();
     /// @notice The bond redeems only from `redeemableAt` (maturity, or the call date).
     error BondNotRedeemable(uint256 redeemableAt);
-    /// @notice The principal left (`available`) does not cover `needed` (supply came back from the treasury).
+    /// @notice The principal left (`available`) does not cover `needed` (supply came back from the treasury): the
+    /// funder funds the shortfall with `fundPrincipal`.
     error InsufficientPrincipal(uint256 needed, uint256 available);
 
     /// @notice The bond this agent pays.
@@ -83,12 +90,20 @@ interface IBondPayingAgent {
     /// @param holder The holder.
     /// @return amount Payment-token base units.
     function claimable(address holder) external view returns (uint256 amount);
+    /// @notice How many coupons are recorded now (dated at or before now, and not after a call date), from the
+    /// bond's dates and call terms (kept here, out of the token, for the token's size budget).
+    /// @return count The count.
+    function recordedCoupons() external view returns (uint256 count);
     /// @notice Whether the principal is funded.
     /// @return True once funded.
     function principalFunded() external view returns (bool);
     /// @notice Principal still held for redemptions.
     /// @return Payment-token base units.
     function principalReserve() external view returns (uint256);
+    /// @notice What redeeming the whole outstanding supply (supply minus the treasury's balance) costs now:
+    /// floor(outstanding * price / 10**decimals), at least the sum of every holder's principal.
+    /// @return Payment-token base units.
+    function principalNeeded() external view returns (uint256);
 
     /// @notice When the bond redeems and at what price per whole token.
     /// @return redeemableAt Maturity, or the call date.
@@ -98,8 +113,14 @@ interface IBondPayingAgent {
     /// @notice Deposits coupon `index` from the caller (FUNDER_ROLE): needs `bond.couponFunding(index)` approved.
     /// @param index The next coupon, recorded.
     function fundCoupon(uint256 index) external;
-    /// @notice Deposits the principal for the whole outstanding supply (FUNDER_ROLE), once the bond is redeemable.
+    /// @notice Deposits principal (FUNDER_ROLE), once the bond is redeemable: first for the whole outstanding supply,
+    /// then, whenever the outstanding supply grew (a forced transfer or recovery out of the treasury), exactly the
+    /// shortfall `principalNeeded() - principalReserve()`; refused with `NoPrincipalShortfall` when nothing is short.
     function fundPrincipal() external;
+    /// @notice Pays the caller (FUNDER_ROLE) the principal reserve above `principalNeeded()` (supply that went back
+    /// to the treasury, rounding dust): never what the outstanding supply is owed. Refused with `NoPrincipalSurplus`.
+    /// @return amount Payment-token base units.
+    function sweepPrincipal() external returns (uint256 amount);
     /// @notice Pays the caller everything recorded and funded it is owed.
     /// @return amount Payment-token base units.
     function claim() external returns (uint256 amount);

@@ -69,9 +69,6 @@ interface IBondToken is IRWAToken {
     /// @notice The paying agent created with the token (holds PAYING_AGENT_ROLE and the stablecoin).
     /// @return The paying agent.
     function payingAgent() external view returns (address);
-    /// @notice How many coupons are recorded now (dated at or before now, and not after a call date).
-    /// @return The count.
-    function recordedCoupons() external view returns (uint256);
     /// @notice Supply outside the treasury at the record time of coupon `index` (from the checkpoints): what its
     /// funding covers.
     /// @param index The coupon.

@@ -221,7 +221,7 @@ abstract contract RWATokenBase is AccessControl, Pausable, ComplianceEngine {
     // ------------------------------------------------------------------ administration (RWATokenAdmin module)
 
     /// @inheritdoc IRWATokenAdmin
-    function setTreasury(address) external {
+    function setTreasury(address) external virtual {
         _delegateToAdmin();
     }
 
@@ -511,7 +511,7 @@ abstract contract RWATokenBase is AccessControl, Pausable, ComplianceEngine {
 
     /// @dev Runs the calling function in the administration module, in this token's storage, with the caller's
     /// calldata, and returns or reverts with the module's answer. The module checks the caller's role.
-    function _delegateToAdmin() private {
+    function _delegateToAdmin() internal {
         address module = _ADMIN_MODULE;
         assembly {
             calldatacopy(0, 0, calldatasize())

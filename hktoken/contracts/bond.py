@@ -110,13 +110,22 @@ class BondPayingAgent(ContractWrapper[BondPayingAgentFunctions]):
         """Principal still held for redemptions."""
         return self._money(self.raw.principal_reserve())
 
+    def principal_needed(self) -> Decimal:
+        """What redeeming the whole outstanding supply costs now (the reserve must cover it)."""
+        return self._money(self.raw.principal_needed())
+
     def fund_coupon(self, signer: LocalAccount, index: int) -> TxReceipt:
         """Deposit coupon ``index`` from the signer (FUNDER_ROLE; approve ``coupon_funding(index)`` first)."""
         return self.raw.fund_coupon(signer, _coupon_index(index))
 
     def fund_principal(self, signer: LocalAccount) -> TxReceipt:
-        """Deposit the principal for the whole outstanding supply (FUNDER_ROLE), once the bond is redeemable."""
+        """Deposit the principal (FUNDER_ROLE), once the bond is redeemable: first for the whole outstanding supply,
+        later exactly the shortfall ``principal_needed() - principal_reserve()`` (approve it first)."""
         return self.raw.fund_principal(signer)
+
+    def sweep_principal(self, signer: LocalAccount) -> TxReceipt:
+        """Pay the signer (FUNDER_ROLE) the reserve above ``principal_needed()``: never what holders are owed."""
+        return self.raw.sweep_principal(signer)
 
     def claim(self, signer: LocalAccount) -> TxReceipt:
         """The signer claims every coupon recorded and funded it is owed, in one transfer."""
@@ -228,7 +237,7 @@ class BondToken(SecurityToken[BondTokenFunctions]):
 
     def recorded_coupons(self) -> int:
         """How many coupons are recorded now (by time alone, none after a call date)."""
-        return self.raw.recorded_coupons()
+        return self.paying_agent.raw.recorded_coupons()
 
     def funded_coupons(self) -> int:
         """How many coupons the paying agent has funded."""
@@ -271,8 +280,12 @@ class BondToken(SecurityToken[BondTokenFunctions]):
         return self.paying_agent.fund_coupon(signer, index)
 
     def fund_principal(self, signer: LocalAccount) -> TxReceipt:
-        """Deposit the principal with the paying agent (FUNDER_ROLE), once the bond is redeemable."""
+        """Deposit the principal, or a later shortfall, with the paying agent (FUNDER_ROLE), once redeemable."""
         return self.paying_agent.fund_principal(signer)
+
+    def sweep_principal(self, signer: LocalAccount) -> TxReceipt:
+        """Take back the principal reserve's surplus from the paying agent (FUNDER_ROLE)."""
+        return self.paying_agent.sweep_principal(signer)
 
     def claim(self, signer: LocalAccount) -> TxReceipt:
         """The signer claims its coupons from the paying agent."""

@@ -85,6 +85,7 @@ class Bx:
             tuple(agent.claimable(w) for w in wallets[:3]),
             agent.funded_coupons(),
             agent.principal_funded(),
+            agent.principal_reserve(),
             self.bond.raw.total_supply(),
         )
 
@@ -435,10 +436,11 @@ def test_the_whole_life_issue_coupons_maturity_redemption(bx: Bx) -> None:
         at(bx.chain, date)
         bx.fund(k)
     bond.claim(bx.bob)  # bob claims three coupons; alice leaves hers for redemption
-    at(bx.chain, bx.maturity - 1)
-    bond.transfer(bx.alice, bx.bob.address, Decimal(0))  # the last second before maturity still trades
+    at(bx.chain, bx.maturity - 30)
     with reverts("BondNotRedeemable", redeemableAt=bx.maturity):
         bond.fund_principal(bx.funder)
+    bx.chain.set_next_block_timestamp(bx.maturity - 1)  # the transaction's own block, whatever the node's clock
+    bond.transfer(bx.alice, bx.bob.address, Decimal(0))  # the last second before maturity still trades
     at(bx.chain, bx.maturity)
     _stopped(bx, BondRestriction.MATURED)
     bx.fund(3)
@@ -448,8 +450,11 @@ def test_the_whole_life_issue_coupons_maturity_redemption(bx: Bx) -> None:
     assert event_args(bond.paying_agent, receipt, "PrincipalDeposited") == [
         {"funder": bx.funder.address, "amount": principal}
     ]
-    with reverts("PrincipalAlreadyFunded"):
-        bond.fund_principal(bx.funder)
+    with (
+        unchanged(bx.chain, bx.funder, watch=bx.money),
+        reverts("NoPrincipalShortfall", needed=principal, reserve=principal),
+    ):
+        bond.fund_principal(bx.funder)  # nothing short: a second deposit is refused
     before = bx.hkd(bx.alice)
     receipt = bond.redeem(bx.alice)
     assert bx.hkd(bx.alice) - before == 100 * DENOMINATION + 4 * 100 * CPT  # principal + four coupons, one transfer
@@ -486,6 +491,123 @@ def test_redemption_needs_the_principal_and_every_coupon_funded(bx: Bx) -> None:
     # Burns, forced transfers and recovery stay available after maturity.
     bx.bond.forced_transfer(bx.m.agent, bx.bob.address, bx.alice.address, Decimal(1))
     bx.bond.burn(bx.m.issuer, bx.bob.address, Decimal(1))
+
+
+def _fund_principal(bx: Bx) -> int:
+    """Fund what the principal reserve is short of (approving exactly that first); returns the amount."""
+    agent = bx.bond.paying_agent.raw
+    amount = (
+        agent.principal_needed() - agent.principal_reserve() if agent.principal_funded() else agent.principal_needed()
+    )
+    bx.m.hkd.raw.approve(bx.funder, bx.agent, amount)
+    receipt = bx.bond.fund_principal(bx.funder)
+    assert event_args(bx.bond.paying_agent, receipt, "PrincipalDeposited") == [
+        {"funder": bx.funder.address, "amount": amount}
+    ]
+    return amount
+
+
+def _matured_and_funded(bx: Bx) -> None:
+    at(bx.chain, bx.maturity)
+    for k in range(4):
+        bx.fund(k)
+    assert _fund_principal(bx) == 150 * DENOMINATION
+
+
+def test_supply_out_of_the_treasury_after_funding_is_topped_up_by_exactly_the_shortfall(bx: Bx) -> None:
+    """The reviewer's sequence: the last holder was refused for good; the funder now funds exactly what is short."""
+    _matured_and_funded(bx)
+    agent = bx.bond.paying_agent.raw
+    bx.bond.raw.forced_transfer(bx.m.agent, bx.m.treasury.address, bx.carol.address, 10 * UNIT)
+    assert agent.principal_needed() == 160 * DENOMINATION
+    bx.bond.redeem(bx.carol)
+    bx.bond.redeem(bx.alice)
+    with (
+        unchanged(bx.chain, bx.bob, watch=bx.money),
+        reverts("InsufficientPrincipal", needed=50 * DENOMINATION, available=40 * DENOMINATION),
+    ):
+        bx.bond.redeem(bx.bob)
+    assert _fund_principal(bx) == 10 * DENOMINATION  # exactly the shortfall, not a second principal
+    assert agent.principal_reserve() == agent.principal_needed() == 50 * DENOMINATION
+    before = bx.hkd(bx.bob)
+    bx.bond.redeem(bx.bob)
+    assert bx.hkd(bx.bob) - before == 50 * DENOMINATION + 4 * 50 * CPT
+    assert agent.principal_reserve() == 0
+    with unchanged(bx.chain, bx.funder, watch=bx.money), reverts("NoPrincipalShortfall", needed=0, reserve=0):
+        bx.bond.fund_principal(bx.funder)
+
+
+def test_a_top_up_after_the_treasury_balance_was_forced_out_lets_every_holder_redeem(bx: Bx) -> None:
+    _matured_and_funded(bx)
+    agent = bx.bond.paying_agent.raw
+    with (
+        unchanged(bx.chain, bx.funder, watch=bx.money),
+        reverts("NoPrincipalShortfall", needed=150 * DENOMINATION, reserve=150 * DENOMINATION),
+    ):
+        bx.bond.fund_principal(bx.funder)
+    bx.bond.raw.forced_transfer(bx.m.agent, bx.m.treasury.address, bx.carol.address, 1000 * UNIT)
+    assert _fund_principal(bx) == 1000 * DENOMINATION
+    bx.bond.redeem_for(bx.payer, [bx.alice.address, bx.bob.address, bx.carol.address])
+    assert agent.principal_reserve() == 0
+    assert bx.bond.raw.total_supply() == 0
+
+
+def test_a_sweep_after_supply_went_into_the_treasury_returns_exactly_the_surplus(bx: Bx) -> None:
+    _matured_and_funded(bx)
+    agent = bx.bond.paying_agent.raw
+    bx.bond.raw.forced_transfer(bx.m.agent, bx.alice.address, bx.m.treasury.address, 10 * UNIT)
+    assert agent.principal_needed() == 140 * DENOMINATION
+    before = bx.hkd(bx.funder)
+    receipt = bx.bond.sweep_principal(bx.funder)
+    assert event_args(bx.bond.paying_agent, receipt, "PrincipalSwept") == [
+        {"funder": bx.funder.address, "amount": 10 * DENOMINATION}
+    ]
+    assert bx.hkd(bx.funder) - before == 10 * DENOMINATION
+    assert agent.principal_reserve() == agent.principal_needed() == 140 * DENOMINATION
+    with (
+        unchanged(bx.chain, bx.funder, watch=bx.money),
+        reverts("NoPrincipalSurplus", needed=140 * DENOMINATION, reserve=140 * DENOMINATION),
+    ):
+        bx.bond.sweep_principal(bx.funder)  # what the remaining holders are owed stays
+    before_alice, before_bob = bx.hkd(bx.alice), bx.hkd(bx.bob)
+    bx.bond.redeem_for(bx.payer, [bx.alice.address, bx.bob.address])
+    assert bx.hkd(bx.alice) - before_alice == 90 * DENOMINATION + 4 * 100 * CPT  # the coupons stay with alice
+    assert bx.hkd(bx.bob) - before_bob == 50 * DENOMINATION + 4 * 50 * CPT
+    assert agent.principal_reserve() == 0
+    assert bx.hkd(bx.agent) == 0
+
+
+def test_a_sweep_never_takes_what_holders_are_owed_only_the_rounding_dust(bx: Bx) -> None:
+    agent = bx.bond.paying_agent.raw
+    bx.bond.raw.transfer(bx.alice, bx.bob.address, 1)  # alice 100 - 1 wei, bob 50 + 1 wei: one unit of dust
+    at(bx.chain, bx.maturity)
+    with unchanged(bx.chain, bx.funder, watch=bx.money), reverts("PrincipalNotFunded"):
+        bx.bond.sweep_principal(bx.funder)
+    for k in range(4):
+        bx.fund(k)
+    assert _fund_principal(bx) == 150 * DENOMINATION
+    with (
+        unchanged(bx.chain, bx.funder, watch=bx.money),
+        reverts("NoPrincipalSurplus", needed=150 * DENOMINATION, reserve=150 * DENOMINATION),
+    ):
+        bx.bond.sweep_principal(bx.funder)
+    bx.bond.redeem(bx.alice)
+    # alice was paid floor(99.999...999 x 1,000 HKD) = 99,999.999999 HKD: one unit above bob's 50,000 is dust.
+    assert agent.principal_reserve() == 50 * DENOMINATION + 1
+    assert agent.principal_needed() == 50 * DENOMINATION
+    before = bx.hkd(bx.funder)
+    receipt = bx.bond.sweep_principal(bx.funder)
+    assert event_args(bx.bond.paying_agent, receipt, "PrincipalSwept") == [{"funder": bx.funder.address, "amount": 1}]
+    assert bx.hkd(bx.funder) - before == 1
+    with (
+        unchanged(bx.chain, bx.funder, watch=bx.money),
+        reverts("NoPrincipalSurplus", needed=50 * DENOMINATION, reserve=50 * DENOMINATION),
+    ):
+        bx.bond.sweep_principal(bx.funder)  # bob's bonds still need every unit left
+    before = bx.hkd(bx.bob)
+    bx.bond.redeem(bx.bob)
+    assert bx.hkd(bx.bob) - before == 50 * DENOMINATION + 4 * 50 * CPT
+    assert agent.principal_reserve() == 0
 
 
 def test_the_whole_life_issue_call_redemption(bx: Bx) -> None:
@@ -532,6 +654,72 @@ def test_a_mint_beyond_the_supply_bound_is_refused_with_code_66(bx: Bx) -> None:
     assert bx.bond.raw.total_supply() == bound
 
 
+# --------------------------------------------------------------------------------------------- treasury change
+
+
+def test_a_treasury_change_after_a_record_keeps_every_coupon_exact(bx: Bx) -> None:
+    """The reviewer's sequence (alice 100, bob 50, treasury 1,000; coupon 0 funded; the treasury moves to carol, who
+    holds 10 bonds): the old treasury is owed nothing for coupon 0, carol keeps hers, and later coupons are funded for
+    the new outstanding supply, so what is claimable always equals what the agent holds."""
+    bond, agent, old = bx.bond, bx.bond.paying_agent.raw, bx.m.treasury
+    bond.mint(bx.m.issuer, bx.carol.address, Decimal(10))
+    at(bx.chain, bx.dates[0])
+    assert bx.fund(0) == 160 * CPT  # 3,600 HKD
+    receipt = bond.set_treasury(bx.m.admin, bx.carol.address)
+    assert event_args(bond, receipt, "TreasuryChanged") == [
+        {"previousTreasury": old.address, "newTreasury": bx.carol.address}
+    ]
+    wallets = (bx.alice.address, bx.bob.address, bx.carol.address, old.address)
+    assert [agent.claimable(w) for w in wallets] == [100 * CPT, 50 * CPT, 10 * CPT, 0]
+    assert sum(agent.claimable(w) for w in wallets) == bx.hkd(bx.agent)
+    assert bond.raw.outstanding_at_record(1) == 1150 * UNIT  # the old treasury's bonds are outstanding now
+    at(bx.chain, bx.dates[1])
+    assert bx.fund(1) == 1150 * CPT
+    assert [agent.claimable(w) for w in wallets] == [200 * CPT, 100 * CPT, 10 * CPT, 1000 * CPT]
+    assert sum(agent.claimable(w) for w in wallets) == bx.hkd(bx.agent)
+    for holder in (bx.alice, bx.bob, bx.carol, old):
+        bond.claim(holder)
+    assert bx.hkd(bx.agent) == 0
+
+
+def test_a_treasury_change_between_empty_wallets_keeps_coupons_exact(bx: Bx) -> None:
+    bond, agent = bx.bond, bx.bond.paying_agent.raw
+    bond.burn(bx.m.issuer, bx.m.treasury.address, Decimal(1000))
+    at(bx.chain, bx.dates[0])
+    bond.set_treasury(bx.m.admin, bx.carol.address)
+    assert bond.raw.treasury() == bx.carol.address
+    assert bx.fund(0) == 150 * CPT
+    bond.mint(bx.m.issuer, bx.carol.address, Decimal(40))  # the new treasury's bonds are not outstanding
+    at(bx.chain, bx.dates[1])
+    assert bx.fund(1) == 150 * CPT
+    assert [agent.claimable(w) for w in (bx.alice.address, bx.bob.address, bx.carol.address)] == [
+        200 * CPT,
+        100 * CPT,
+        0,
+    ]
+    assert agent.claimable(bx.m.treasury.address) == 0
+
+
+def test_only_the_admin_changes_the_treasury_and_a_refusal_changes_nothing(bx: Bx) -> None:
+    bond = bx.bond
+    at(bx.chain, bx.dates[0])
+
+    def state() -> tuple[Any, ...]:
+        return (bx.money(), bond.raw.treasury(), bond.raw.outstanding_at_record(1))
+
+    for signer in (bx.m.issuer, bx.alice, bx.funder):
+        with (
+            unchanged(bx.chain, signer, watch=state),
+            reverts(
+                "AccessControlUnauthorizedAccount", account=signer.address, neededRole=role_id("DEFAULT_ADMIN_ROLE")
+            ) as refusal,
+        ):
+            bond.set_treasury(signer, bx.carol.address)  # the wrapper from SecurityToken decodes the module's error
+        assert isinstance(refusal.value, MissingRole)
+    with unchanged(bx.chain, bx.m.admin, watch=state), reverts("ZeroAddress"):
+        bond.raw.set_treasury(bx.m.admin, ZERO)
+
+
 # --------------------------------------------------------------------------------------------- roles
 
 
@@ -541,12 +729,15 @@ def _role_cases(bx: Bx) -> dict[str, tuple[str, Callable[[LocalAccount], Any]]]:
         "callBond": ("CALLER_ROLE", lambda s: bx.bond.raw.call_bond(s, bx.dates[2], 1000 * HKD)),
         "fundCoupon": ("FUNDER_ROLE", lambda s: agent.raw.fund_coupon(s, 0)),
         "fundPrincipal": ("FUNDER_ROLE", lambda s: agent.raw.fund_principal(s)),
+        "sweepPrincipal": ("FUNDER_ROLE", lambda s: agent.raw.sweep_principal(s)),
         "payCoupons": ("PAYER_ROLE", lambda s: agent.raw.pay_coupons(s, [bx.alice.address])),
         "redeemFor": ("PAYER_ROLE", lambda s: agent.raw.redeem_for(s, [bx.alice.address])),
     }
 
 
-@pytest.mark.parametrize("function", ["callBond", "fundCoupon", "fundPrincipal", "payCoupons", "redeemFor"])
+@pytest.mark.parametrize(
+    "function", ["callBond", "fundCoupon", "fundPrincipal", "sweepPrincipal", "payCoupons", "redeemFor"]
+)
 def test_every_bond_duty_is_refused_to_accounts_without_its_role(bx: Bx, function: str) -> None:
     role, call = _role_cases(bx)[function]
     for signer in (bx.m.issuer, bx.alice, bx.m.admin):

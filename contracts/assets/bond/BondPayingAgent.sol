@@ -60,16 +60,35 @@ contract BondPayingAgent is AccessControl, ReentrancyGuardTransient, IBondPaying
 
     /// @inheritdoc IBondPayingAgent
     function fundPrincipal() external onlyRole(FUNDER_ROLE) nonReentrant {
-        if (principalFunded) revert PrincipalAlreadyFunded();
-        (uint256 redeemableAt, uint256 price) = redemptionTerms();
+        (uint256 redeemableAt,) = redemptionTerms();
         if (block.timestamp < redeemableAt) revert BondNotRedeemable(redeemableAt);
-        uint256 amount = (bond.totalSupply() - bond.balanceOf(bond.treasury())) * price / _UNIT;
+        uint256 needed = principalNeeded();
+        uint256 reserve = principalReserve;
+        // The first deposit is always taken (even for nothing outstanding); later ones only fund a shortfall.
+        if (principalFunded && needed <= reserve) revert NoPrincipalShortfall(needed, reserve);
+        uint256 amount = needed > reserve ? needed - reserve : 0;
         address funder = _msgSender();
         _checkFunds(funder, amount);
         principalFunded = true;
-        principalReserve = amount;
+        principalReserve = reserve + amount;
         paymentToken.safeTransferFrom(funder, address(this), amount);
         emit PrincipalDeposited(funder, amount);
+    }
+
+    /// @inheritdoc IBondPayingAgent
+    function sweepPrincipal() external onlyRole(FUNDER_ROLE) nonReentrant returns (uint256 amount) {
+        if (!principalFunded) revert PrincipalNotFunded();
+        uint256 needed = principalNeeded();
+        uint256 reserve = principalReserve;
+        if (reserve <= needed) revert NoPrincipalSurplus(needed, reserve);
+        unchecked {
+            // needed < reserve checked above.
+            amount = reserve - needed;
+        }
+        principalReserve = needed;
+        address funder = _msgSender();
+        paymentToken.safeTransfer(funder, amount);
+        emit PrincipalSwept(funder, amount);
     }
 
     /// @inheritdoc IBondPayingAgent
@@ -131,6 +150,20 @@ contract BondPayingAgent is AccessControl, ReentrancyGuardTransient, IBondPaying
     }
 
     /// @inheritdoc IBondPayingAgent
+    function recordedCoupons() external view returns (uint256 count) {
+        uint256[] memory dates = bond.couponDates();
+        (bool called, uint256 callDate,) = bond.callTerms();
+        uint256 cutoff = called && callDate < block.timestamp ? callDate : block.timestamp;
+        uint256 hi = dates.length;
+        while (count < hi) {
+            // A binary search over the increasing dates, as the token's own count.
+            uint256 mid = (count + hi) >> 1;
+            if (dates[mid] <= cutoff) count = mid + 1;
+            else hi = mid;
+        }
+    }
+
+    /// @inheritdoc IBondPayingAgent
     function couponPerToken() public view returns (uint256) {
         return bond.denomination() * bond.couponRate() / (10_000 * bond.couponFrequency());
     }
@@ -138,6 +171,12 @@ contract BondPayingAgent is AccessControl, ReentrancyGuardTransient, IBondPaying
     /// @inheritdoc IBondPayingAgent
     function claimable(address holder) external view returns (uint256 amount) {
         return bond.pendingCoupons(holder, fundedCoupons);
+    }
+
+    /// @inheritdoc IBondPayingAgent
+    function principalNeeded() public view returns (uint256) {
+        (, uint256 price) = redemptionTerms();
+        return (bond.totalSupply() - bond.balanceOf(bond.treasury())) * price / _UNIT;
     }
 
     /// @inheritdoc IBondPayingAgent

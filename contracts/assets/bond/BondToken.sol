@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {IInvestorRegistry} from "../../interfaces/IInvestorRegistry.sol";
 import {IBondToken} from "../../interfaces/IBondToken.sol";
+import {IRWATokenAdmin} from "../../interfaces/IRWATokenAdmin.sol";
 import {AccountWord} from "../../compliance/AccountWord.sol";
 import {RestrictionCodes} from "../../compliance/RestrictionCodes.sol";
 import {TokenStorage} from "../../compliance/TokenStorage.sol";
@@ -177,8 +178,15 @@ contract BondToken is RWATokenBase, IBondToken {
     function couponDates() external view returns (uint256[] memory dates) {
         uint256 n = _COUNT;
         dates = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            dates[i] = _couponDate(i);
+        for (uint256 i; i < n; ) {
+            uint256 date = _couponDate(i);
+            assembly ("memory-safe") {
+                // i < n = dates.length: within the array (no bounds check needed).
+                mstore(add(dates, shl(5, add(i, 1))), date)
+            }
+            unchecked {
+                ++i; // i < n <= 64
+            }
         }
     }
 
@@ -193,11 +201,6 @@ contract BondToken is RWATokenBase, IBondToken {
     }
 
     // ------------------------------------------------------------------ coupon state
-
-    /// @inheritdoc IBondToken
-    function recordedCoupons() external view returns (uint256) {
-        return _recordedFrom(0, _hotWord());
-    }
 
     /// @inheritdoc IBondToken
     function outstandingAtRecord(uint256 index) external view returns (uint256) {
@@ -253,6 +256,19 @@ contract BondToken is RWATokenBase, IBondToken {
         coupons = data & _OWED_MASK;
         _setHolderData(holder, data & ~_OWED_MASK);
         emit CouponsCollected(holder, tokens, coupons, data >> _OWED_BITS);
+    }
+
+    /// @inheritdoc IRWATokenAdmin
+    /// @dev Settles both wallets first, at the number of coupons recorded now (k): the old treasury's index moves to
+    /// k earning nothing (its bonds were not outstanding for those coupons), the new one's coupons up to k are added
+    /// to what it is owed (they were outstanding); then the outstanding supply without the new treasury's balance is
+    /// checkpointed at k. The administration module then checks the caller's role and writes the treasury (a refusal
+    /// reverts all of it).
+    function setTreasury(address newTreasury) external override(IRWATokenAdmin, RWATokenBase) {
+        _settle(_treasury());
+        _settle(newTreasury);
+        _pushOutstanding(newTreasury);
+        _delegateToAdmin();
     }
 
     // ------------------------------------------------------------------ hooks
@@ -314,13 +330,22 @@ contract BondToken is RWATokenBase, IBondToken {
         if (trace.latest() != value) trace.push(uint48(_recordedFrom(0, _hotWord())), uint208(value));
     }
 
+    /// @dev `wallet`'s accrual brought forward to every coupon recorded now (the treasury's index just follows).
+    function _settle(address wallet) private {
+        _setHolderData(wallet, _accrue(wallet, balanceOf(wallet), _holderData(wallet), _MAX_COUPONS));
+    }
+
     /// @dev Both wallets were just settled to the same recorded index by the engine's hook.
     function _moveOwed(address lostWallet, address newWallet) private {
         uint256 lost = _holderData(lostWallet);
         uint256 moved = lost & _OWED_MASK;
         if (moved == 0) return;
         _setHolderData(lostWallet, lost & ~_OWED_MASK);
-        _setHolderData(newWallet, _holderData(newWallet) + moved);
+        unchecked {
+            // Both wallets' owed together never exceed what the whole supply earned: the supply bound keeps that
+            // within 88 bits, so the sum never reaches the index bits.
+            _setHolderData(newWallet, _holderData(newWallet) + moved);
+        }
     }
 
     /// @dev `data` brought forward to min(recorded, `limit`) coupons: the balance held since its index (unchanged,

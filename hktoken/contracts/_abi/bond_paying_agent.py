@@ -92,7 +92,10 @@ class BondPayingAgentFunctions(AbiSurface):
         return self._send(signer, "fundCoupon(uint256)", index)
 
     def fund_principal(self, signer: LocalAccount) -> TxReceipt:
-        """Deposits the principal for the whole outstanding supply (FUNDER_ROLE), once the bond is redeemable.
+        """Deposits principal (FUNDER_ROLE), once the bond is redeemable: first for the whole outstanding supply,
+        then, whenever the outstanding supply grew (a forced transfer or recovery out of the treasury), exactly
+        the shortfall `principalNeeded() - principalReserve()`; refused with `NoPrincipalShortfall` when nothing
+        is short.
 
         ``fundPrincipal()``, sent by ``signer``.
         """
@@ -144,12 +147,30 @@ class BondPayingAgentFunctions(AbiSurface):
         result: bool = self._call("principalFunded()")
         return result
 
+    def principal_needed(self) -> int:
+        """What redeeming the whole outstanding supply (supply minus the treasury's balance) costs now:
+        floor(outstanding * price / 10**decimals), at least the sum of every holder's principal.
+
+        ``principalNeeded() view returns (uint256)``, called with eth_call.
+        """
+        result: int = self._call("principalNeeded()")
+        return result
+
     def principal_reserve(self) -> int:
         """Principal still held for redemptions.
 
         ``principalReserve() view returns (uint256)``, called with eth_call.
         """
         result: int = self._call("principalReserve()")
+        return result
+
+    def recorded_coupons(self) -> int:
+        """How many coupons are recorded now (dated at or before now, and not after a call date), from the bond's
+        dates and call terms (kept here, out of the token, for the token's size budget).
+
+        ``recordedCoupons() view returns (uint256 count)``, called with eth_call.
+        """
+        result: int = self._call("recordedCoupons()")
         return result
 
     def redeem(self, signer: LocalAccount) -> TxReceipt:
@@ -186,3 +207,12 @@ class BondPayingAgentFunctions(AbiSurface):
         """``supportsInterface(bytes4 interfaceId) view returns (bool)``, called with eth_call."""
         result: bool = self._call("supportsInterface(bytes4)", interface_id)
         return result
+
+    def sweep_principal(self, signer: LocalAccount) -> TxReceipt:
+        """Pays the caller (FUNDER_ROLE) the principal reserve above `principalNeeded()` (supply that went back to
+        the treasury, rounding dust): never what the outstanding supply is owed. Refused with
+        `NoPrincipalSurplus`.
+
+        ``sweepPrincipal() returns (uint256 amount)``, sent by ``signer``.
+        """
+        return self._send(signer, "sweepPrincipal()")

@@ -158,11 +158,3 @@ class BondTokenFunctions(RWATokenFunctions):
         """
         result: int = self._call("pendingCoupons(address,uint256)", holder, limit)
         return result
-
-    def recorded_coupons(self) -> int:
-        """How many coupons are recorded now (dated at or before now, and not after a call date).
-
-        ``recordedCoupons() view returns (uint256)``, called with eth_call.
-        """
-        result: int = self._call("recordedCoupons()")
-        return result
