@@ -10,6 +10,7 @@ import click
 from click.exceptions import NoArgsIsHelpError
 
 from hktoken import __version__
+from hktoken.cli.bond_cmd import bond_group
 from hktoken.cli.compile_cmd import compile_command
 from hktoken.cli.demo_cmd import demo_command
 from hktoken.cli.deploy_cmd import deploy_command
@@ -78,6 +79,7 @@ cli.add_command(ping_command)
 cli.add_command(account_command)
 cli.add_command(investor_group)
 cli.add_command(token_group)
+cli.add_command(bond_group)
 cli.add_command(status_command)
 cli.add_command(captable_command)
 cli.add_command(audit_command)
