@@ -14,6 +14,7 @@ from hktoken.cli.bond_cmd import bond_group
 from hktoken.cli.compile_cmd import compile_command
 from hktoken.cli.demo_cmd import demo_command
 from hktoken.cli.deploy_cmd import deploy_command
+from hktoken.cli.fund_cmd import fund_group
 from hktoken.cli.gold_cmd import gold_group
 from hktoken.cli.investor_cmd import investor_group
 from hktoken.cli.network_cmd import account_command, ping_command
@@ -82,6 +83,7 @@ cli.add_command(investor_group)
 cli.add_command(token_group)
 cli.add_command(bond_group)
 cli.add_command(gold_group)
+cli.add_command(fund_group)
 cli.add_command(status_command)
 cli.add_command(captable_command)
 cli.add_command(audit_command)
