@@ -4,6 +4,7 @@ nothing sent; the bond's lines of ``hktoken status``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -158,3 +159,14 @@ def test_at_maturity_fund_the_principal_and_redeem(bw: BondWorld) -> None:
         f"redeemed 50 HKGB for 1 holder: {w.last_tx()}"
     ]
     assert w.hkd.balance_of(w.bob.address) == Decimal(50_000 + 2 * 950) and w.bond.total_supply() == 0
+
+
+def test_schedule_as_json(bw: BondWorld) -> None:
+    w = bw
+    result = w.q("bond", "schedule", *tok(w), "--json")
+    data = json.loads(ok(result)[0])
+    assert data["token"] == w.bond.address
+    assert [(c["index"], c["per_token"], c["recorded"], c["funded"]) for c in data["coupons"]] == [
+        (0, "19", False, False), (1, "19", False, False)
+    ]  # fmt: skip
+    assert data["coupons"][0]["record_date"] == (w.issue + timedelta(days=30)).isoformat()

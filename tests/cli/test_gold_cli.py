@@ -5,6 +5,7 @@ sent; the reserve's lines of ``hktoken status``."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -133,3 +134,12 @@ def test_status_shows_the_reserve(gw: GoldWorld) -> None:
     w = gw
     text = "\n".join(ok(w.q("status", *tok(w))))
     assert "GoldToken" in text and w.gold.custodian.address in text and "810.0439875 oz" in text, text
+
+
+def test_reserve_as_json(gw: GoldWorld) -> None:
+    w = gw
+    data = json.loads(ok(w.q("gold", "reserve", *tok(w), "--json"))[0])
+    assert data == {
+        "custodian": w.gold.custodian.address, "bars": "2", "reserve": "810.0439875 oz", "supply": "400 oz",
+        "reserve ratio": "2.0251", "escrowed": "0 oz", "attested": "never",
+    }  # fmt: skip
