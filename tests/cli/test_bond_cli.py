@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
@@ -16,11 +17,13 @@ from hktoken import InvestorClass, InvestorRegistry
 from hktoken.chain import Chain
 from hktoken.contracts.bond import BondToken
 from hktoken.contracts.stablecoin import HKDStablecoin
+from hktoken.deployment import deploy_spec
 from hktoken.models.bond import BondTerms
 
 from .conftest import World, investor, ok, one_line_error
 
 DAY = 86_400
+REPO = Path(__file__).resolve().parents[2]
 
 
 class BondWorld(World):
@@ -170,3 +173,19 @@ def test_schedule_as_json(bw: BondWorld) -> None:
         (0, "19", False, False), (1, "19", False, False)
     ]  # fmt: skip
     assert data["coupons"][0]["record_date"] == (w.issue + timedelta(days=30)).isoformat()
+
+
+def test_the_deployed_green_bond_is_named_from_its_manifest(
+    bw: BondWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = bw
+    deployed = deploy_spec(w.chain, w.admin, REPO / "deploy" / "hk-green-bond.toml", out=tmp_path)
+    w.chain.sender.reset_nonces()
+    monkeypatch.chdir(tmp_path)
+    lines = ok(w.q("bond", "schedule", "--token", "hk-green-bond.HKGB"))
+    assert [line.split()[:2] for line in lines[-4:]] == [
+        ["0", "2027-08-16"], ["1", "2028-02-16"], ["2", "2028-08-16"], ["3", "2029-02-16"]
+    ]  # fmt: skip
+    text = "\n".join(ok(w.q("status", "--token", "hk-green-bond.HKGB")))
+    assert "HK0000GB2028" in text and "3.80% x 2/year (19 HKD per token)" in text
+    assert deployed.contracts["token.HKGB"] in text
