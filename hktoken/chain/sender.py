@@ -125,6 +125,12 @@ class TransactionSender:
         reverting a snapshot with another tool (``Chain.revert`` calls it); see docs/sender.md."""
         self._nonces.clear()
 
+    def peek_nonce(self, address: ChecksumAddress) -> int:
+        """The nonce the next transaction :meth:`sign` makes for ``address`` will have (nothing is reserved)."""
+        if address in self._nonces:
+            return self._nonces[address]
+        return int(self._chain.w3.eth.get_transaction_count(address, "pending"))
+
     def _next_nonce(self, address: ChecksumAddress) -> int:
         if address not in self._nonces:
             self._nonces[address] = self._chain.w3.eth.get_transaction_count(address, "pending")

@@ -10,13 +10,17 @@ import click
 from click.exceptions import NoArgsIsHelpError
 
 from hktoken import __version__
+from hktoken.cli.bond_cmd import bond_group
 from hktoken.cli.compile_cmd import compile_command
 from hktoken.cli.demo_cmd import demo_command
 from hktoken.cli.deploy_cmd import deploy_command
+from hktoken.cli.fund_cmd import fund_group
+from hktoken.cli.gold_cmd import gold_group
 from hktoken.cli.investor_cmd import investor_group
 from hktoken.cli.network_cmd import account_command, ping_command
 from hktoken.cli.node_cmd import node_command
 from hktoken.cli.reports_cmd import audit_command, captable_command, reconcile_command
+from hktoken.cli.settle_cmd import settle_group
 from hktoken.cli.status_cmd import status_command
 from hktoken.cli.token_cmd import token_group
 from hktoken.cli.toolchain_cmd import toolchain_group
@@ -78,6 +82,10 @@ cli.add_command(ping_command)
 cli.add_command(account_command)
 cli.add_command(investor_group)
 cli.add_command(token_group)
+cli.add_command(bond_group)
+cli.add_command(gold_group)
+cli.add_command(fund_group)
+cli.add_command(settle_group)
 cli.add_command(status_command)
 cli.add_command(captable_command)
 cli.add_command(audit_command)

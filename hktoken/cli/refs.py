@@ -37,6 +37,7 @@ class Kind(StrEnum):
 
     TOKEN = "token"
     REGISTRY = "registry"
+    DVP = "dvp"
 
 
 def check_ref(ref: str, kind: Kind) -> None:

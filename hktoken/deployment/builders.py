@@ -22,10 +22,17 @@ from typing import Any, TypeVar
 from eth_typing import ChecksumAddress
 
 from hktoken.abi import role_id
-from hktoken.deployment.plan import Plan, Ref, Step, chunks, span
+from hktoken.deployment.plan import NextDeployment, Plan, Ref, Step, chunks, span
 from hktoken.errors import SpecError
 from hktoken.models.common import to_address
-from hktoken.models.deployment import DeploymentSpec, TokenSpecBase
+from hktoken.models.deployment import (
+    BondTokenSpec,
+    DeploymentSpec,
+    DvPSpec,
+    FundTokenSpec,
+    GoldTokenSpec,
+    TokenSpecBase,
+)
 from hktoken.models.rules import ComplianceRules
 from hktoken.units import to_base_units
 
@@ -33,6 +40,7 @@ REGISTRY = "registry"
 STABLECOIN = "stablecoin"
 ADMIN_MODULE = "admin_module"
 STABLECOIN_DECIMALS = 6
+ZERO_ADDRESS = to_address("0x0000000000000000000000000000000000000000")
 STABLECOIN_ROLES = ("ISSUER_ROLE", "COMPLIANCE_ROLE", "PAUSER_ROLE")
 TOKEN_ROLE_FIELDS = {
     "ISSUER_ROLE": "issuers",
@@ -69,7 +77,9 @@ class PlanContext:
     token_index: int = 0
     token_decimals: dict[str, int] = field(default_factory=dict)
     token_issuers: dict[str, list[ChecksumAddress]] = field(default_factory=dict)
-    token_treasuries: dict[str, ChecksumAddress] = field(default_factory=dict)
+    token_treasuries: dict[str, ChecksumAddress | Ref] = field(default_factory=dict)
+    # Steps that need the investors registered first (e.g. AP_ROLE, granted only to verified wallets).
+    after_investors: list[Step] = field(default_factory=list)
 
     def where(self, *path: str | int) -> str:
         """The spec path of a field of the token being built (``tokens[0].rules``)."""
@@ -86,16 +96,21 @@ class PlanContext:
             )
         return Ref(ADMIN_MODULE)
 
-    def deploy_token(self, token: TokenSpecBase, artifact: str, *, asset_args: Sequence[Any] = ()) -> str:
+    def deploy_token(
+        self, token: TokenSpecBase, artifact: str, *, asset_args: Sequence[Any] = (), treasury: Ref | None = None
+    ) -> str:
         """Deploy a security token on the base's seven constructor arguments (then ``asset_args``), grant its
-        duties and set its rules; returns its contract key (``token.<symbol>``)."""
+        duties and set its rules; returns its contract key (``token.<symbol>``). ``treasury`` (a contract of the
+        plan) overrides the spec's."""
         key = f"token.{token.symbol}"
-        treasury = to_address(token.treasury) if token.treasury else self.deployer
+        treasury_arg: ChecksumAddress | Ref = treasury or (
+            to_address(token.treasury) if token.treasury else self.deployer
+        )
         module = self.admin_module()
         self.plan.add(
             Step(
                 f"{key}.deploy", "deploy", key, artifact,
-                args=(token.name, token.symbol, token.decimals, Ref(REGISTRY), self.deployer, treasury, module,
+                args=(token.name, token.symbol, token.decimals, Ref(REGISTRY), self.deployer, treasury_arg, module,
                       *asset_args),
                 summary=f"deploy {artifact} {token.symbol}",
             )
@@ -108,12 +123,12 @@ class PlanContext:
             self.grant(key, artifact, role, accounts)
         self.token_decimals[token.symbol] = token.decimals
         self.token_issuers[token.symbol] = grants["ISSUER_ROLE"]
-        self.token_treasuries[token.symbol] = treasury
+        self.token_treasuries[token.symbol] = treasury_arg
         if token.rules is not None:
             self.set_rules(key, artifact, token, borrow=self.deployer not in grants["COMPLIANCE_ROLE"])
         return key
 
-    def grant(self, key: str, artifact: str, role: str, accounts: Sequence[str]) -> None:
+    def grant(self, key: str, artifact: str, role: str, accounts: Sequence[str | Ref]) -> None:
         """One ``grantRole`` step per account."""
         for index, account in enumerate(accounts):
             self.plan.add(
@@ -179,9 +194,159 @@ def _units(amount: Decimal, decimals: int, where: str) -> int:
         raise SpecError(exc.message, fix=exc.fix or f"correct {where}") from exc
 
 
+ContractSpecT = TypeVar("ContractSpecT", bound=DvPSpec)
+CONTRACT_BUILDERS: dict[str, TokenBuilder] = {}
+
+
+def contract_builder(
+    kind: str,
+) -> Callable[[Callable[[ContractSpecT, PlanContext], None]], Callable[[ContractSpecT, PlanContext], None]]:
+    """Register the step builder of a ``[[contracts]]`` ``kind`` (a contract that is not a token)."""
+
+    def register(
+        builder: Callable[[ContractSpecT, PlanContext], None],
+    ) -> Callable[[ContractSpecT, PlanContext], None]:
+        CONTRACT_BUILDERS[kind] = builder
+        return builder
+
+    return register
+
+
+def _accounts(accounts: Sequence[str], default: ChecksumAddress) -> list[ChecksumAddress]:
+    return [to_address(a) for a in accounts] or [default]
+
+
 @token_builder("rwa")
 def _rwa_token(token: TokenSpecBase, context: PlanContext) -> None:
     context.deploy_token(token, "RWAToken")
+
+
+@token_builder("bond")
+def _bond_token(token: BondTokenSpec, context: PlanContext) -> None:
+    """What ``BondToken.deploy`` does: the token (whose constructor creates the paying agent, the token's first
+    CREATE), the token's duties and rules, CALLER_ROLE on the token, FUNDER_ROLE and PAYER_ROLE on the agent."""
+    isin, _payment, terms, dates = token.terms.bond_terms(context.deployer).constructor_args()
+    key = context.deploy_token(token, "BondToken", asset_args=(isin, Ref(STABLECOIN), terms, dates))
+    agent = f"{key}.paying_agent"
+    context.plan.derive(agent, "BondPayingAgent", key, 1)
+    context.grant(key, "BondToken", "CALLER_ROLE", _accounts(token.bond_roles.callers, context.deployer))
+    context.grant(agent, "BondPayingAgent", "FUNDER_ROLE", _accounts(token.bond_roles.funders, context.deployer))
+    context.grant(agent, "BondPayingAgent", "PAYER_ROLE", _accounts(token.bond_roles.payers, context.deployer))
+
+
+@token_builder("gold")
+def _gold_token(token: GoldTokenSpec, context: PlanContext) -> None:
+    """What ``GoldToken.deploy`` does: the custodian, naming the token's address (the deployer's next deployment),
+    then the token with the custodian as its treasury, its duties and rules, ISSUER_ROLE to the custodian (to burn
+    what it redeems), the custodian's duties and settings; then the initial bars (``addBars`` in batches)."""
+    settings = token.custodian
+    custodians = _accounts(settings.custodians, context.deployer)
+    if settings.bars and context.deployer not in custodians:
+        raise SpecError(
+            f"{context.where('custodian', 'bars')}: the deployer {context.deployer} lists the bars but is not among "
+            "custodian.custodians",
+            fix=f"add the deployer to {context.where('custodian', 'custodians')}, or list the bars later",
+        )
+    minimum = 0
+    if settings.minimum_redemption is not None:
+        minimum = _units(settings.minimum_redemption, 18, context.where("custodian", "minimum_redemption"))
+        if minimum > 2**128 - 1:
+            raise SpecError(
+                f"{context.where('custodian', 'minimum_redemption')} is too large (at most 2**128 - 1 base units)"
+            )
+    context.admin_module()  # first: the token must be the deployment right after the custodian's
+    custodian = f"token.{token.symbol}.custodian"
+    context.plan.add(
+        Step(f"{custodian}.deploy", "deploy", custodian, "GoldCustodian", args=(context.deployer, NextDeployment()),
+             summary=f"deploy GoldCustodian of {token.symbol}")
+    )  # fmt: skip
+    key = context.deploy_token(token, "GoldToken", asset_args=(Ref(custodian),), treasury=Ref(custodian))
+    context.plan.add(
+        Step(f"{key}.grant.ISSUER_ROLE.custodian", "call", key, "GoldToken", "grantRole",
+             (role_id("ISSUER_ROLE"), Ref(custodian)), summary="grant ISSUER_ROLE to the custodian")
+    )  # fmt: skip
+    context.grant(custodian, "GoldCustodian", "CUSTODIAN_ROLE", custodians)
+    context.grant(custodian, "GoldCustodian", "AUDITOR_ROLE", _accounts(settings.auditors, context.deployer))
+    if minimum:
+        context.plan.add(
+            Step(f"{custodian}.minimum_redemption", "call", custodian, "GoldCustodian", "setMinimumRedemption",
+                 (minimum,), summary=f"set the minimum redemption to {settings.minimum_redemption} oz")
+        )  # fmt: skip
+    if settings.max_attestation_age_days:
+        context.plan.add(
+            Step(f"{custodian}.max_attestation_age", "call", custodian, "GoldCustodian", "setMaxAttestationAge",
+                 (settings.max_attestation_age_days * 86_400,),
+                 summary=f"stop mints when the attestation is {settings.max_attestation_age_days} days old")
+        )  # fmt: skip
+    bars = [bar.as_input() for bar in settings.bars]
+    for part in chunks(len(bars), context.spec.batch_size):
+        context.plan.add(
+            Step(f"{custodian}.add_bars{span(part)}", "call", custodian, "GoldCustodian", "addBars",
+                 ([bars[i] for i in part],), summary=f"list {len(part)} bar(s)")
+        )  # fmt: skip
+
+
+@token_builder("fund")
+def _fund_token(token: FundTokenSpec, context: PlanContext) -> None:
+    """What ``FundToken.deploy`` does: the token (the deployer as a placeholder treasury), its duties and rules,
+    the ``FundAdministrator``, ``setTreasury(administrator)``, ISSUER_ROLE to the administrator, FUND_ADMIN_ROLE
+    and NAV_CONFIRMER_ROLE; AP_ROLE once the investors are registered (the administrator grants it to verified
+    wallets only)."""
+    terms = token.terms.fund_terms(context.deployer)
+    roles = token.fund_roles
+    where = context.where("terms")
+    creation_unit = _units(terms.creation_unit, token.decimals, f"{where}.creation_unit")
+    initial_nav = _units(terms.initial_nav, STABLECOIN_DECIMALS, f"{where}.initial_nav")
+    for name, value in (("creation_unit", creation_unit), ("initial_nav", initial_nav)):
+        if value > 2**128 - 1:
+            raise SpecError(f"{where}.{name} is too large (at most 2**128 - 1 base units)")
+    wallets = {wallet for investor in context.spec.investors for wallet in investor.wallets}
+    for index, participant in enumerate(roles.participants):
+        if to_address(participant) not in wallets:
+            raise SpecError(
+                f"{context.where('fund_roles', 'participants', index)} {participant} is not a wallet of an investor "
+                "of the spec (AP_ROLE goes to verified wallets only)",
+                fix="register the participant under [[investors]]",
+            )
+    fee_receiver = to_address(terms.management_fee_receiver) if terms.management_fee_receiver else ZERO_ADDRESS
+    key = context.deploy_token(token, "FundToken", asset_args=(terms.management_fee_bps, fee_receiver))
+    administrator = f"{key}.administrator"
+    context.plan.add(
+        Step(f"{administrator}.deploy", "deploy", administrator, "FundAdministrator",
+             args=(Ref(key), Ref(STABLECOIN), context.deployer, to_address(terms.cash_account),
+                   to_address(terms.dealing_fee_receiver), creation_unit, terms.max_nav_age_seconds,
+                   terms.nav_move_bound_bps, terms.subscription_fee_bps, terms.redemption_fee_bps, initial_nav),
+             summary=f"deploy FundAdministrator of {token.symbol}")
+    )  # fmt: skip
+    context.plan.add(
+        Step(f"{key}.set_treasury", "call", key, "FundToken", "setTreasury", (Ref(administrator),),
+             summary="make the administrator the treasury")
+    )  # fmt: skip
+    context.token_treasuries[token.symbol] = Ref(administrator)
+    context.plan.add(
+        Step(f"{key}.grant.ISSUER_ROLE.administrator", "call", key, "FundToken", "grantRole",
+             (role_id("ISSUER_ROLE"), Ref(administrator)), summary="grant ISSUER_ROLE to the administrator")
+    )  # fmt: skip
+    context.grant(administrator, "FundAdministrator", "FUND_ADMIN_ROLE", _accounts(roles.fund_admins, context.deployer))
+    context.grant(
+        administrator, "FundAdministrator", "NAV_CONFIRMER_ROLE", [to_address(a) for a in roles.nav_confirmers]
+    )
+    for index, participant in enumerate(roles.participants):
+        context.after_investors.append(
+            Step(f"{administrator}.grant.AP_ROLE[{index}]", "call", administrator, "FundAdministrator", "grantRole",
+                 (role_id("AP_ROLE"), to_address(participant)), summary=f"grant AP_ROLE to {participant}")
+        )  # fmt: skip
+
+
+@contract_builder("dvp")
+def _dvp(contract: DvPSpec, context: PlanContext) -> None:
+    """What ``DvPSettlement.deploy`` does: the contract (the deployer its admin), PAUSER_ROLE to its pausers."""
+    key = contract.id
+    context.plan.add(
+        Step(f"{key}.deploy", "deploy", key, "DvPSettlement", args=(context.deployer,),
+             summary="deploy DvPSettlement")
+    )  # fmt: skip
+    context.grant(key, "DvPSettlement", "PAUSER_ROLE", _accounts(contract.pausers, context.deployer))
 
 
 def compile_plan(spec: DeploymentSpec, deployer: ChecksumAddress, *, now: int) -> Plan:
@@ -228,7 +393,15 @@ def compile_plan(spec: DeploymentSpec, deployer: ChecksumAddress, *, now: int) -
         if builder is None:  # a model without a builder: a programming error, reported as the spec's field
             raise SpecError(f"tokens[{index}].kind: no step builder for kind {token.kind!r}")
         builder(token, context)
+    # The contracts that are not tokens, each by its kind's builder.
+    for index, contract in enumerate(spec.contracts):
+        contract_step_builder = CONTRACT_BUILDERS.get(contract.kind)
+        if contract_step_builder is None:
+            raise SpecError(f"contracts[{index}].kind: no step builder for kind {contract.kind!r}")
+        contract_step_builder(contract, context)
     _investor_steps(spec, context)
+    for step in context.after_investors:
+        plan.add(step)
     _issuance_steps(spec, context)
     return plan
 

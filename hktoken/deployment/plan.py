@@ -17,6 +17,8 @@ from typing import Any, Literal
 from eth_abi.abi import encode
 from eth_typing import ChecksumAddress, HexStr
 from eth_utils.crypto import keccak
+from web3.types import Nonce
+from web3.utils.address import get_create_address
 
 from hktoken.artifacts import ArtifactStore
 from hktoken.errors import SpecError
@@ -27,6 +29,16 @@ class Ref:
     """The address of the contract an earlier step deployed, by its key (``registry``, ``token.HKGB``)."""
 
     contract: str
+
+
+@dataclass(frozen=True)
+class NextDeployment:
+    """The address of the deployer's deployment right after this step's transaction: CREATE at its nonce + 1 (a
+    contract that must name the next one at construction, e.g. a gold custodian naming its token). Resolved when
+    the step is signed; the next step of the plan must be that deployment."""
+
+
+NEXT_DEPLOYMENT = "@next"
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,24 @@ class Plan:
     name: str
     steps: list[Step] = field(default_factory=list)
     contracts: dict[str, str] = field(default_factory=dict)  # key -> artifact name
+    # Contracts created by another's constructor: key -> (creator key, the creator's CREATE nonce).
+    derived: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def derive(self, key: str, artifact: str, creator: str, nonce: int = 1) -> None:
+        """Name a contract that ``creator``'s constructor creates (its CREATE nonce ``nonce``: 1 for the first), so
+        later steps can call it and refer to it."""
+        if creator not in self.contracts:
+            raise ValueError(f"{key} is created by {creator}, which no earlier step deploys")
+        self.contracts[key] = artifact
+        self.derived[key] = (creator, nonce)
+
+    def addresses(self, recorded: Mapping[str, ChecksumAddress]) -> dict[str, ChecksumAddress]:
+        """The recorded addresses, with every derived contract whose creator is recorded."""
+        out = dict(recorded)
+        for key, (creator, nonce) in self.derived.items():
+            if creator in out and key not in out:
+                out[key] = get_create_address(out[creator], Nonce(nonce))
+        return out
 
     def add(self, step: Step) -> Step:
         if any(existing.id == step.id for existing in self.steps):  # a builder bug, not a user's
@@ -70,7 +100,20 @@ class Plan:
         return step
 
 
+def uses_next_deployment(step: Step) -> bool:
+    """Whether the step's arguments name the deployer's next deployment."""
+
+    def walk(value: Any) -> bool:
+        if isinstance(value, NextDeployment):
+            return True
+        return isinstance(value, list | tuple) and any(walk(v) for v in value)
+
+    return walk(step.args)
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, NextDeployment):
+        return NEXT_DEPLOYMENT
     if isinstance(value, Ref):
         return f"@{value.contract}"
     if isinstance(value, bytes):
@@ -81,6 +124,10 @@ def _plain(value: Any) -> Any:
 
 
 def _resolve(value: Any, addresses: Mapping[str, ChecksumAddress], step_id: str) -> Any:
+    if isinstance(value, NextDeployment):
+        if NEXT_DEPLOYMENT not in addresses:  # the runner supplies it when it signs the step
+            raise SpecError(f"step {step_id} needs the deployer's next deployment address, which is not known yet")
+        return addresses[NEXT_DEPLOYMENT]
     if isinstance(value, Ref):
         if value.contract not in addresses:
             raise SpecError(f"step {step_id} needs {value.contract}, which is not deployed yet")

@@ -34,7 +34,7 @@ from web3.utils.address import get_create_address
 from hktoken.chain.connection import Chain
 from hktoken.chain.sender import SignedTransaction
 from hktoken.deployment.journal import Journal
-from hktoken.deployment.plan import Plan, Step, encode_step
+from hktoken.deployment.plan import NEXT_DEPLOYMENT, Plan, Step, encode_step, uses_next_deployment
 from hktoken.deployment.verify import code_matches
 from hktoken.errors import ChainError, HKTokenError, SpecError, TransactionReverted
 
@@ -215,9 +215,17 @@ class Deployer:
         return self._send_new(step)
 
     def _send_new(self, step: Step) -> StepResult:
-        to, data = encode_step(self.chain.artifacts, step, self.journal.addresses())
+        addresses = self.plan.addresses(self.journal.addresses())
         sender = self.chain.sender
+        nonce: int | None = None
+        if uses_next_deployment(step):  # the address of the deployment after this transaction: CREATE at nonce + 1
+            nonce = sender.peek_nonce(self.signer.address)
+            addresses[NEXT_DEPLOYMENT] = get_create_address(self.signer.address, Nonce(nonce + 1))
+        to, data = encode_step(self.chain.artifacts, step, addresses)
         signed = sender.sign(self.signer, to, data)  # a revert in the simulation raises here: nothing sent
+        if nonce is not None and signed.nonce != nonce:  # never: steps are signed one at a time
+            sender.reset_nonces()
+            raise ChainError(f"step {step.id}: signed with nonce {signed.nonce}, not the {nonce} its arguments assume")
         expected = get_create_address(self.signer.address, Nonce(signed.nonce)) if step.action == "deploy" else None
         try:
             self.journal.record_signed(

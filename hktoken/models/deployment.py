@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -20,7 +21,10 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hktoken.errors import SpecError
+from hktoken.models.bond import BondTerms
 from hktoken.models.common import Address, Model
+from hktoken.models.fund import FundTerms
+from hktoken.models.gold import GoldBar
 from hktoken.models.investor import Investor
 from hktoken.models.rules import ComplianceRules
 
@@ -28,6 +32,10 @@ DEFAULT_BATCH_SIZE = 50
 MAX_BATCH_SIZE = 500
 _SPEC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _SYMBOL = re.compile(r"[A-Za-z0-9]{1,11}")
+_CONTRACT_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_RESERVED_IDS = frozenset({"registry", "stablecoin", "admin_module", "token"})
+_PLACEHOLDER = "0x000000000000000000000000000000000000dEaD"  # the stablecoin's address, unknown until deployed
+STABLECOIN_DECIMALS = 6
 
 
 class _Entry(Model):
@@ -81,8 +89,189 @@ class RWATokenSpec(TokenSpecBase):
     kind: Literal["rwa"] = "rwa"
 
 
-# One member per token kind; an asset token adds its model here (kind = "bond", its terms) and a builder.
-TokenSpec = Annotated[RWATokenSpec, Field(discriminator="kind")]
+# --- the asset kinds ----------------------------------------------------------------------------------------
+
+
+def _terms_error(spec: Model, message: str) -> ValueError:
+    """An asset model's ``field: problem`` as a problem located at that field of the spec's table (when the table
+    has that field), so the error names its line."""
+    field, _, rest = message.partition(": ")
+    if rest and field in type(spec).model_fields:
+        return _located((field,), rest)
+    return ValueError(message)
+
+
+class BondTermsSpec(_Entry):
+    """A fixed-rate bond's terms (:class:`hktoken.models.bond.BondTerms`), paid in the spec's stablecoin. Money in
+    HKD units; dates with a time zone."""
+
+    isin: str
+    currency: str = "HKD"
+    denomination: Decimal = Field(gt=0, description="Face value of one whole token, in HKD.")
+    coupon_rate_bps: int
+    coupon_frequency: int
+    issue_date: datetime
+    maturity_date: datetime
+    coupon_dates: list[datetime]
+    min_call_notice_days: int = Field(default=30, ge=0, le=49_710)
+
+    @model_validator(mode="after")
+    def _valid_terms(self) -> BondTermsSpec:
+        self.bond_terms(_PLACEHOLDER)
+        return self
+
+    def bond_terms(self, payment_token: str) -> BondTerms:
+        """The terms as the bond model has them, paid in ``payment_token`` (6-decimal HKD)."""
+        try:
+            return BondTerms.model_validate(
+                {
+                    "isin": self.isin, "currency": self.currency, "payment_token": payment_token,
+                    "payment_decimals": STABLECOIN_DECIMALS, "denomination": self.denomination,
+                    "coupon_rate_bps": self.coupon_rate_bps, "coupon_frequency": self.coupon_frequency,
+                    "issue_date": self.issue_date, "maturity_date": self.maturity_date,
+                    "coupon_dates": tuple(self.coupon_dates),
+                    "min_call_notice": timedelta(days=self.min_call_notice_days),
+                }
+            )  # fmt: skip
+        except SpecError as exc:
+            raise _terms_error(self, exc.message.removeprefix("invalid BondTerms: ")) from None
+
+
+class BondRolesSpec(_Entry):
+    """The bond's own duties (each defaults to the deployer): CALLER_ROLE on the token, FUNDER_ROLE and PAYER_ROLE
+    on its paying agent."""
+
+    callers: list[Address] = Field(default_factory=list)
+    funders: list[Address] = Field(default_factory=list)
+    payers: list[Address] = Field(default_factory=list)
+
+
+class BondTokenSpec(TokenSpecBase):
+    """A ``BondToken`` with its paying agent (created by the token's constructor), paid in the spec's stablecoin."""
+
+    kind: Literal["bond"] = "bond"
+    terms: BondTermsSpec
+    bond_roles: BondRolesSpec = Field(default_factory=BondRolesSpec)
+
+
+class GoldCustodianSpec(_Entry):
+    """The ``GoldCustodian`` a gold token is bound to, its duties and settings and the bars it lists at deployment
+    (``addBars``, by the deployer, which must then hold CUSTODIAN_ROLE)."""
+
+    custodians: list[Address] = Field(default_factory=list, description="CUSTODIAN_ROLE (default: the deployer).")
+    auditors: list[Address] = Field(default_factory=list, description="AUDITOR_ROLE (default: the deployer).")
+    minimum_redemption: Decimal | None = Field(default=None, gt=0, description="Fine ounces (token units).")
+    max_attestation_age_days: int | None = Field(default=None, ge=1, le=49_710)
+    bars: list[GoldBar] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _distinct_bars(self) -> GoldCustodianSpec:
+        seen: set[str] = set()
+        for index, bar in enumerate(self.bars):
+            if bar.serial in seen:
+                raise _located(("bars", index, "serial"), f"bar serial {bar.serial!r} is listed twice")
+            seen.add(bar.serial)
+        return self
+
+
+class GoldTokenSpec(TokenSpecBase):
+    """A ``GoldToken`` (18 decimals: one token is one fine troy ounce) bound to its custodian, which is its
+    treasury."""
+
+    kind: Literal["gold"] = "gold"
+    custodian: GoldCustodianSpec = Field(default_factory=GoldCustodianSpec)
+
+    @field_validator("decimals")
+    @classmethod
+    def _eighteen(cls, value: int) -> int:
+        if value != 18:
+            raise ValueError("gold counts fine troy ounces to 18 decimals: decimals must be 18")
+        return value
+
+    @field_validator("treasury")
+    @classmethod
+    def _no_treasury(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError("a gold token's treasury is its custodian: leave treasury unset")
+        return value
+
+
+class FundTermsSpec(_Entry):
+    """A share class's dealing terms (:class:`hktoken.models.fund.FundTerms`), paid in the spec's stablecoin:
+    ``creation_unit`` in shares, ``initial_nav`` in HKD."""
+
+    cash_account: Address
+    fee_receiver: Address | None = None
+    creation_unit: Decimal = Field(gt=0)
+    initial_nav: Decimal = Field(gt=0)
+    max_nav_age_hours: int = Field(ge=1, le=1_193_046)
+    nav_move_bound_bps: int
+    subscription_fee_bps: int = 0
+    redemption_fee_bps: int = 0
+    management_fee_bps: int = 0
+    management_fee_receiver: Address | None = None
+
+    @model_validator(mode="after")
+    def _valid_terms(self) -> FundTermsSpec:
+        self.fund_terms(_PLACEHOLDER)
+        return self
+
+    def fund_terms(self, payment_token: str) -> FundTerms:
+        """The terms as the fund model has them, paid in ``payment_token``."""
+        data = self.model_dump(exclude={"max_nav_age_hours"})
+        data.update(payment_token=payment_token, max_nav_age=timedelta(hours=self.max_nav_age_hours))
+        try:
+            return FundTerms.model_validate(data)
+        except SpecError as exc:
+            raise _terms_error(self, exc.message.removeprefix("invalid FundTerms: ")) from None
+
+
+class FundRolesSpec(_Entry):
+    """The dealing duties on the ``FundAdministrator``: FUND_ADMIN_ROLE (default: the deployer),
+    NAV_CONFIRMER_ROLE (others than the publisher), AP_ROLE (wallets of the spec's investors, granted once they
+    are registered)."""
+
+    fund_admins: list[Address] = Field(default_factory=list)
+    nav_confirmers: list[Address] = Field(default_factory=list)
+    participants: list[Address] = Field(default_factory=list)
+
+
+class FundTokenSpec(TokenSpecBase):
+    """A ``FundToken`` share class and its ``FundAdministrator``, which becomes its treasury."""
+
+    kind: Literal["fund"] = "fund"
+    terms: FundTermsSpec
+    fund_roles: FundRolesSpec = Field(default_factory=FundRolesSpec)
+
+    @field_validator("treasury")
+    @classmethod
+    def _no_treasury(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError("a fund's treasury is its FundAdministrator: leave treasury unset")
+        return value
+
+
+# One member per token kind; each has a builder in hktoken.deployment.builders.
+TokenSpec = Annotated[RWATokenSpec | BondTokenSpec | GoldTokenSpec | FundTokenSpec, Field(discriminator="kind")]
+
+
+class DvPSpec(_Entry):
+    """The ``DvPSettlement`` contract (EIP-712 signed trades); PAUSER_ROLE to ``pausers`` (default: the deployer)."""
+
+    kind: Literal["dvp"] = "dvp"
+    id: str = Field(default="dvp", description="Its key in the manifest (SPEC-NAME.<id>).")
+    pausers: list[Address] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _CONTRACT_ID.fullmatch(value) or value in _RESERVED_IDS:
+            raise ValueError(f"id must be 1-32 lower-case letters, digits or '_', not one of {sorted(_RESERVED_IDS)}")
+        return value
+
+
+# Contracts that are not tokens: one member per kind, each with a builder (contract_builder).
+ContractSpec = Annotated[DvPSpec, Field(discriminator="kind")]
 
 
 class MintSpec(_Entry):
@@ -123,6 +312,7 @@ class DeploymentSpec(Model):
     registry: RegistrySpec = Field(default_factory=RegistrySpec)
     stablecoin: StablecoinSpec | None = None
     tokens: list[TokenSpec] = Field(default_factory=list)
+    contracts: list[ContractSpec] = Field(default_factory=list)
     investors: list[Investor] = Field(default_factory=list)
     issuance: IssuanceSpec = Field(default_factory=IssuanceSpec)
 
@@ -155,6 +345,15 @@ class DeploymentSpec(Model):
             if mint.token not in symbols:
                 known = ", ".join(symbols) or "none"
                 raise _located(("issuance", "mints", index, "token"), f"no token {mint.token!r} (tokens: {known})")
+        for index, token in enumerate(self.tokens):
+            if token.kind in ("bond", "fund") and self.stablecoin is None:
+                raise _located(
+                    ("tokens", index, "kind"), f"a {token.kind} token is paid in HKD: add a [stablecoin] table"
+                )
+        contract_ids = [c.id for c in self.contracts]
+        for index, contract_id in enumerate(contract_ids):
+            if contract_id in contract_ids[:index]:
+                raise _located(("contracts", index, "id"), f"id {contract_id} is used by two contracts")
         if self.issuance.stablecoin and self.stablecoin is None:
             raise _located(("issuance", "stablecoin"), "stablecoin mints need a [stablecoin] table")
         return self
@@ -227,7 +426,8 @@ def _innermost(exc: ValidationError) -> tuple[tuple[Any, ...], str, int]:
         message = str(first["msg"]).removeprefix("Value error, ")
         if first["type"] in ("union_tag_invalid", "union_tag_not_found"):  # a token's kind: point at the key
             loc = (*loc, "kind")
-            known = ", ".join(sorted(_TOKEN_KINDS))
+            kinds = _CONTRACT_KINDS if "contracts" in loc else _TOKEN_KINDS
+            known = ", ".join(sorted(kinds))
             tag = (first.get("ctx") or {}).get("tag")
             message = f"unknown kind {tag!r} (known: {known})" if tag else f"kind is required (one of: {known})"
             break
@@ -246,21 +446,22 @@ def _spec_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     """pydantic's location without the discriminator tag it inserts after a union member's index."""
     parts: list[str | int] = []
     for index, part in enumerate(loc):
-        after_token = index >= 2 and loc[index - 2] == "tokens" and isinstance(loc[index - 1], int)
-        if after_token and part in _TOKEN_KINDS:
+        after_entry = index >= 2 and loc[index - 2] in ("tokens", "contracts") and isinstance(loc[index - 1], int)
+        if after_entry and part in _TOKEN_KINDS | _CONTRACT_KINDS:
             continue
         parts.append(part if isinstance(part, int) else str(part))
     return tuple(parts)
 
 
-def _token_kinds() -> frozenset[str]:
-    """The ``kind`` of every member of ``TokenSpec`` (read from the union, so a new member needs nothing here)."""
-    union = get_args(TokenSpec)[0]
+def _kinds(spec: Any) -> frozenset[str]:
+    """The ``kind`` of every member of a union (read from it, so a new member needs nothing here)."""
+    union = get_args(spec)[0]
     members = get_args(union) or (union,)
     return frozenset(str(member.model_fields["kind"].default) for member in members)
 
 
-_TOKEN_KINDS = _token_kinds()
+_TOKEN_KINDS = _kinds(TokenSpec)
+_CONTRACT_KINDS = _kinds(ContractSpec)
 
 
 def _dotted(loc: tuple[str | int, ...]) -> str:

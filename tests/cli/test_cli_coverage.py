@@ -9,7 +9,7 @@ import click
 
 from hktoken.cli import cli
 
-GROUPS = ("investor", "token", "status", "captable", "audit", "reconcile")
+GROUPS = ("investor", "token", "bond", "gold", "fund", "settle", "status", "captable", "audit", "reconcile")
 HERE = Path(__file__).parent
 DOC = HERE.parents[1] / "docs" / "cli.md"
 
@@ -28,7 +28,7 @@ def test_every_command_is_run_by_a_test() -> None:
     sources = "".join(p.read_text() for p in HERE.glob("test_*.py") if p.name != Path(__file__).name)
     missing = [" ".join(p) for p in all_paths() if ", ".join(f'"{w}"' for w in p) not in sources]
     assert missing == []
-    assert len(all_paths()) == 31
+    assert len(all_paths()) == 54
 
 
 def test_every_command_is_documented() -> None:

@@ -121,7 +121,7 @@ def state_of(chain: Chain, manifest: Path) -> dict[str, Any]:
         "contracts": sorted(contracts),
     }
     for key, entry in contracts.items():
-        if key.startswith("token."):
+        if key.startswith("token.") and key.count(".") == 1:  # a token (not its custodian or administrator)
             token = RWAToken.at(chain, entry["address"])
             state[key] = {
                 "supply": token.total_supply(),

@@ -35,13 +35,13 @@ def test_the_green_bond_suite_deploys_with_its_registry_rules_roles_and_issuance
 ) -> None:
     deployer = accounts[0]
     result = deploy_spec(chain, deployer, GREEN_BOND, out=tmp_path)
-    assert result.sent == len(result.results) == 23 and result.skipped == result.resumed == 0
-    assert result.blocks_mined == 23  # automine: one block per transaction
+    assert result.sent == len(result.results) == 27 and result.skipped == result.resumed == 0
+    assert result.blocks_mined == 27  # automine: one block per transaction
     manifest = json.loads(manifest_of(tmp_path).read_text())
     genesis = str(chain.rpc("eth_getBlockByNumber", ["0x0", False])["hash"])
     assert manifest_of(tmp_path).parent.name == f"31337-{genesis[2:10]}"
     assert manifest["genesis_hash"] == genesis and manifest["deployer"] == deployer.address
-    assert set(manifest["contracts"]) == {"registry", "stablecoin", "admin_module", "token.HKGB"}
+    assert set(manifest["contracts"]) == {"registry", "stablecoin", "admin_module", "token.HKGB", "dvp"}
     assert all(entry["status"] == "done" for entry in manifest["steps"].values())
 
     registry = InvestorRegistry.at(chain, manifest["contracts"]["registry"]["address"])
@@ -49,7 +49,7 @@ def test_the_green_bond_suite_deploys_with_its_registry_rules_roles_and_issuance
     coin = HKDStablecoin.at(chain, manifest["contracts"]["stablecoin"]["address"])
     assert token.admin_module() == manifest["contracts"]["admin_module"]["address"]
     assert (token.name, token.symbol, token.decimals, token.treasury()) == (
-        "HKSAR Green Bond 2029", "HKGB", 2, deployer.address
+        "HKSAR Green Bond 3.8% 2029", "HKGB", 0, deployer.address
     )  # fmt: skip
     assert registry.investor_of(WALLETS[0]) == "HK-PI-0001"
     assert registry.wallets_of("HK-OMNI-BROKER") == [WALLETS[1], WALLETS[2]]
@@ -57,16 +57,19 @@ def test_the_green_bond_suite_deploys_with_its_registry_rules_roles_and_issuance
     assert (omnibus.omnibus, omnibus.investor_class, omnibus.country) == (True, InvestorClass.INSTITUTIONAL, 344)
     assert registry.investor("HK-RT-0001").investor_class == InvestorClass.RETAIL
     assert all(registry.is_verified(w) for w in WALLETS)
-    assert [token.balance_of(w) for w in WALLETS] == [Decimal(5_000_000), Decimal(2_000_000), 0, Decimal(10_000)]
-    assert token.total_supply() == Decimal(7_010_000) and token.holder_count() == 3
+    assert [token.balance_of(w) for w in WALLETS] == [0, 0, 0, 0]
+    assert token.balance_of(deployer.address) == token.total_supply() == Decimal(2_000_000)  # all to the treasury
+    assert token.holder_count() == 0  # the treasury is no investor
     rules = token.rules()
-    assert rules.allowed_countries == {344, 156, 702} and rules.max_holders == 500
+    assert rules.allowed_countries == {344} and rules.max_holders == 500
     assert rules.required_classes == set(InvestorClass)
-    assert (rules.minimum_transfer, rules.denomination, rules.supply_cap) == (10_000, 10_000, 100_000_000)
+    assert (rules.minimum_transfer, rules.denomination, rules.supply_cap) == (None, None, 2_000_000)
     for role in ("ISSUER_ROLE", "AGENT_ROLE", "PAUSER_ROLE", "COMPLIANCE_ROLE", "DEFAULT_ADMIN_ROLE"):
         assert token.has_role(role, deployer.address)
     assert registry.has_role("REGISTRAR_ROLE", deployer.address)
-    assert [coin.balance_of(w) for w in (WALLETS[0], WALLETS[3])] == [Decimal(1_000_000), Decimal(50_000)]
+    assert [coin.balance_of(w) for w in (WALLETS[0], WALLETS[1], WALLETS[3])] == [
+        Decimal(1_200_000_000), Decimal(800_000_000), Decimal(50_000)
+    ]  # fmt: skip
     assert coin.has_role("ISSUER_ROLE", deployer.address)
 
 
@@ -78,7 +81,7 @@ def test_a_second_run_checks_every_step_sends_nothing_and_mines_no_block(
     nonce = chain.w3.eth.get_transaction_count(accounts[0].address)
     block = chain.w3.eth.block_number
     second = deploy_spec(chain, accounts[0], GREEN_BOND, out=tmp_path)
-    assert (second.sent, second.resumed, second.skipped, second.blocks_mined) == (0, 0, 23, 0)
+    assert (second.sent, second.resumed, second.skipped, second.blocks_mined) == (0, 0, 27, 0)
     assert chain.w3.eth.block_number == block and chain.w3.eth.get_transaction_count(accounts[0].address) == nonce
     assert second.contracts == first.contracts
     assert json.loads(manifest_of(tmp_path).read_text())["steps"] == json.loads(before)["steps"]
@@ -124,14 +127,14 @@ def test_hktoken_deploy_twice_mines_zero_blocks_the_second_time(
     first = cli(*args, env=env)
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
-    assert len(lines) == 24 and lines[0].startswith("mined    registry.deploy ")
-    assert lines[-1].startswith("23 steps: 23 sent, 0 resumed, 0 already done; gas ")
-    assert lines[-1].endswith(f"; 23 block(s) mined; manifest {manifest_of(tmp_path)}")
+    assert len(lines) == 28 and lines[0].startswith("mined    registry.deploy ")
+    assert lines[-1].startswith("27 steps: 27 sent, 0 resumed, 0 already done; gas ")
+    assert lines[-1].endswith(f"; 27 block(s) mined; manifest {manifest_of(tmp_path)}")
     block = chain.w3.eth.block_number
     second = cli(*args, "--json", env=env)
     assert second.returncode == 0, second.stderr
     report = json.loads(second.stdout)
-    assert (report["sent"], report["skipped"], report["blocks_mined"], report["gas_used"]) == (0, 23, 0, 0)
+    assert (report["sent"], report["skipped"], report["blocks_mined"], report["gas_used"]) == (0, 27, 0, 0)
     assert report["chain_id"] == 31337 and report["manifest"] == str(manifest_of(tmp_path))
     assert chain.w3.eth.block_number == block
     chain.sender.reset_nonces()  # another process signed with accounts[0]

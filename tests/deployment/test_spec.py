@@ -9,7 +9,13 @@ import pytest
 
 from hktoken.abi import DEFAULT_ADMIN_ROLE, role_names
 from hktoken.artifacts import ArtifactStore
-from hktoken.deployment.builders import STABLECOIN_ROLES, TOKEN_BUILDERS, TOKEN_ROLE_FIELDS, compile_plan
+from hktoken.deployment.builders import (
+    CONTRACT_BUILDERS,
+    STABLECOIN_ROLES,
+    TOKEN_BUILDERS,
+    TOKEN_ROLE_FIELDS,
+    compile_plan,
+)
 from hktoken.deployment.plan import Ref
 from hktoken.deployment.verify import code_matches, immutable_slots
 from hktoken.errors import SpecError
@@ -33,16 +39,38 @@ def error_of(text: str, name: str = "spec.toml") -> str:
 def test_the_shipped_green_bond_spec_loads_and_plans() -> None:
     spec = load_spec(GREEN_BOND)
     assert spec.name == "hk-green-bond"
-    assert [t.symbol for t in spec.tokens] == ["HKGB"]
+    assert [(t.kind, t.symbol) for t in spec.tokens] == [("bond", "HKGB")]
+    assert [(c.kind, c.id) for c in spec.contracts] == [("dvp", "dvp")]
     assert [i.id for i in spec.investors] == ["HK-PI-0001", "HK-OMNI-BROKER", "HK-RT-0001"]
     plan = compile_plan(spec, DEPLOYER, now=NOW)
     ids = [s.id for s in plan.steps]
-    assert ids[:3] == ["registry.deploy", "registry.grant.REGISTRAR_ROLE[0]", "stablecoin.deploy"]
-    assert "token.HKGB.deploy" in ids and "token.HKGB.mint[0-2]" in ids and ids[-1] == "stablecoin.mint[1]"
-    assert ids.index("admin_module.deploy") < ids.index("token.HKGB.deploy") < ids.index("registry.register[0-2]")
-    assert ids.index("registry.register[0-2]") < ids.index("token.HKGB.mint[0-2]")
+    assert ids == [
+        "registry.deploy", "registry.grant.REGISTRAR_ROLE[0]",
+        "stablecoin.deploy", "stablecoin.grant.ISSUER_ROLE[0]", "stablecoin.grant.COMPLIANCE_ROLE[0]",
+        "stablecoin.grant.PAUSER_ROLE[0]",
+        "admin_module.deploy",
+        "token.HKGB.deploy", "token.HKGB.grant.ISSUER_ROLE[0]", "token.HKGB.grant.AGENT_ROLE[0]",
+        "token.HKGB.grant.PAUSER_ROLE[0]", "token.HKGB.grant.COMPLIANCE_ROLE[0]",
+        "token.HKGB.rules.allowed_countries", "token.HKGB.rules.required_classes", "token.HKGB.rules.max_holders",
+        "token.HKGB.rules.supply_cap",
+        "token.HKGB.grant.CALLER_ROLE[0]", "token.HKGB.paying_agent.grant.FUNDER_ROLE[0]",
+        "token.HKGB.paying_agent.grant.PAYER_ROLE[0]",
+        "dvp.deploy", "dvp.grant.PAUSER_ROLE[0]",
+        "registry.register[0-2]", "registry.add_wallets[0]",
+        "token.HKGB.mint[0]",
+        "stablecoin.mint[0]", "stablecoin.mint[1]", "stablecoin.mint[2]",
+    ]  # fmt: skip
     deploy = plan.steps[ids.index("token.HKGB.deploy")]
-    assert deploy.args == ("HKSAR Green Bond 2029", "HKGB", 2, Ref("registry"), DEPLOYER, DEPLOYER, Ref("admin_module"))
+    dates = [1_818_374_400, 1_834_272_000, 1_849_996_800, 1_865_894_400]  # 2027-08-16 .. 2029-02-16
+    terms = [1_000_000_000, 380, 2, 1_802_736_000, 1_865_894_400, 30 * 86_400, int.from_bytes(b"HKD", "big")]
+    assert deploy.args == (
+        "HKSAR Green Bond 3.8% 2029", "HKGB", 0, Ref("registry"), DEPLOYER, DEPLOYER, Ref("admin_module"),
+        b"HK0000GB2028", Ref("stablecoin"), terms, dates,
+    )  # fmt: skip
+    assert plan.derived == {"token.HKGB.paying_agent": ("token.HKGB", 1)}
+    assert plan.contracts["token.HKGB.paying_agent"] == "BondPayingAgent"
+    mint = plan.steps[ids.index("token.HKGB.mint[0]")]
+    assert mint.args == ([DEPLOYER], [2_000_000])  # the whole issue to the treasury
 
 
 def test_batches_are_bounded_and_ids_are_stable() -> None:
@@ -64,7 +92,8 @@ def test_batches_are_bounded_and_ids_are_stable() -> None:
 
 
 def test_every_token_kind_has_a_builder() -> None:
-    assert set(TOKEN_BUILDERS) == {"rwa"}
+    assert set(TOKEN_BUILDERS) == {"rwa", "bond", "gold", "fund"}
+    assert set(CONTRACT_BUILDERS) == {"dvp"}
 
 
 @pytest.mark.parametrize(
@@ -75,9 +104,10 @@ def test_every_token_kind_has_a_builder() -> None:
          "spec.toml:6: tokens[0].rules.max_holders: Input should be greater than or equal to 1"),
         (TOKEN + "[tokens.rules]\nallowed_countries = [344]\nblocked_countries = [344]\n",
          "spec.toml:5: tokens[0].rules: countries [344] are both allowed and blocked"),
-        ('[[tokens]]\nkind = "bond"\nname = "B"\nsymbol = "B"\n',
-         "spec.toml:2: tokens[0].kind: unknown kind 'bond' (known: rwa)"),
-        ('[[tokens]]\nname = "B"\nsymbol = "B"\n', "spec.toml:1: tokens[0].kind: kind is required (one of: rwa)"),
+        ('[[tokens]]\nkind = "swap"\nname = "B"\nsymbol = "B"\n',
+         "spec.toml:2: tokens[0].kind: unknown kind 'swap' (known: bond, fund, gold, rwa)"),
+        ('[[tokens]]\nname = "B"\nsymbol = "B"\n',
+         "spec.toml:1: tokens[0].kind: kind is required (one of: bond, fund, gold, rwa)"),
         (TOKEN + TOKEN, "spec.toml:8: tokens[1].symbol: symbol NT is used by two tokens"),
         (TOKEN + 'symbl = "x"\n', "spec.toml:5: tokens[0].symbl: Extra inputs are not permitted"),
         ('[[investors]]\nid = "A"\nwallets = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C9"]\ncountry = 344\n'
