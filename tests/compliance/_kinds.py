@@ -1,6 +1,7 @@
 """The security tokens the conformance battery runs on: RWAToken and every asset token on RWATokenBase.
 
-A module of the compliance battery that sets ``EVERY_TOKEN = True`` runs once per kind below (see ``conftest.py``):
+A module of the compliance battery that sets ``EVERY_TOKEN = True`` runs once per kind named in
+``HKTOKEN_TOKEN_KINDS`` (RWAToken by default; CI runs each asset kind in a session of its own; see ``conftest.py``):
 its ``world`` then holds that kind of token, deployed by the kind's factory with the world's registry, roles and an
 EOA treasury, in a state where the asset's own lifecycle rules are not in play (a bond long before its first
 coupon, gold with bars in custody covering every mint the battery makes, a fund share class with no request
