@@ -4,7 +4,7 @@ signatures (65-byte and EIP-2098 compact) that recover to the party."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -119,7 +119,7 @@ def test_a_non_party_cannot_sign() -> None:
         ({"buyer_nonce": 2**256}, "buyer_nonce", "less than or equal to"),
         ({"buyer_nonce": True}, "buyer_nonce", "whole number"),
         ({"expiry": datetime(2999, 1, 1)}, "expiry", "timezone-aware"),
-        ({"expiry": datetime.now(UTC) - timedelta(seconds=1)}, "expiry", "not in the future"),
+        ({"expiry": datetime(1969, 12, 31, tzinfo=UTC)}, "expiry", "not after 1970-01-01"),
         ({"buyer": SELLER.address}, "", "same account"),
         ({"price": 1}, "price", "Extra inputs are not permitted"),
     ],
