@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -532,6 +532,16 @@ def _status(record: InvestorProfile, now: int) -> str:
 # --------------------------------------------------------------------------------------------- import
 
 
+def _parsed_text(parse: Callable[[str], Any], value: Any) -> Any:
+    """A CSV cell given as text, parsed (a SpecError becomes the ValueError pydantic reports with the field)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse(value)
+    except SpecError as exc:
+        raise ValueError(exc.message) from exc
+
+
 class _ImportRow(BaseModel):
     """One CSV row, as written by people: country HK or 344, class by name, wallets separated by ``;``."""
 
@@ -553,32 +563,17 @@ class _ImportRow(BaseModel):
     @field_validator("country", mode="before")
     @classmethod
     def _country(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return country_code(value)
-            except SpecError as exc:
-                raise ValueError(exc.message) from exc
-        return value
+        return _parsed_text(country_code, value)
 
     @field_validator("investor_class", mode="before")
     @classmethod
     def _class(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return parse_class(value)
-            except SpecError as exc:
-                raise ValueError(exc.message) from exc
-        return value
+        return _parsed_text(parse_class, value)
 
     @field_validator("kyc_expiry", mode="before")
     @classmethod
     def _expiry(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return parse_expiry(value)
-            except SpecError as exc:
-                raise ValueError(exc.message) from exc
-        return value
+        return _parsed_text(parse_expiry, value)
 
     def investor(self, now: datetime) -> Investor:
         if (self.kyc_expiry is None) == (self.kyc_days is None):
