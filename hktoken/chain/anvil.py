@@ -60,6 +60,10 @@ class Anvil(DevNode):
             "--balance", str(self.balance_eth),
             "--mnemonic", self.mnemonic,
         ]  # fmt: skip
+        # anvil writes the states it evicts from memory to a cache directory it never cleans; a long test
+        # session wrote tens of GB there. hktoken keeps the in-memory history only.
+        if not any(a.startswith(("--max-persisted-states", "--prune-history")) for a in self.extra_args):
+            argv += ["--max-persisted-states", "0"]
         if self.block_time is not None:
             argv += ["--block-time", str(self.block_time)]
         if self.timestamp is not None:
