@@ -91,8 +91,8 @@ def run(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
     )  # fmt: skip
     year = terms.maturity_date.year
     bond = BondToken.deploy(
-        chain, issuer, name=f"HKSAR Green Bond 3.8% {year}", symbol=f"HKGB{year % 100:02d}", decimals=0, registry=registry,
-        treasury=treasury.address,
+        chain, issuer, name=f"HKSAR Green Bond 3.8% {year}", symbol=f"HKGB{year % 100:02d}", decimals=0,
+        registry=registry, treasury=treasury.address,
         roles=TokenRoles(issuers=[issuer.address], agents=[agent.address]),
         rules=ComplianceRules(allowed_countries={HONG_KONG},
                               required_classes={InvestorClass.PROFESSIONAL, InvestorClass.INSTITUTIONAL}),

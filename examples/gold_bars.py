@@ -104,7 +104,8 @@ def run(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
     request_id = custodian.redemption_id(custodian.request_redemption(alice, bar.fine_oz))
     print(f"alice requested physical gold: {oz(bar.fine_oz)} escrowed (request #{request_id})")
     custodian.fulfil(vault, request_id, [bar.serial])
-    print(f"the custodian released bar {bar.serial}: request #{request_id} {custodian.redemption(request_id).status.name}")
+    status = custodian.redemption(request_id).status.name
+    print(f"the custodian released bar {bar.serial}: request #{request_id} {status}")
 
     for name, account in investors.items():
         print(f"final {name}: {oz(token.balance_of(account.address))}")

@@ -1,0 +1,104 @@
+"""Every script in examples/ runs, in a subprocess, and prints the figures it promises (so none can rot)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hktoken import Anvil
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+TIMEOUT = 300
+
+
+def run_example(name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args],
+        capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT, env=env,
+    )  # fmt: skip
+
+
+def lines_of(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+@pytest.mark.slow
+def test_bond_coupons() -> None:
+    out = lines_of(run_example("bond_coupons.py"))
+    assert "issued: alice 6000, bob 3000, broker 1000" in out
+    assert any(line.endswith("coupon 0 recorded, funded with HK$190,000.00") for line in out)
+    assert "alice claimed HK$114,000.00" in out
+    assert "the agent pushed coupon 0: bob HK$57,000.00, broker HK$19,000.00" in out
+    assert "redeemed: bond supply 0, holders 0" in out
+    finals = [line for line in out if line.startswith("final ")]
+    assert [line.split(": ", 1)[1].split(" ", 2)[::2] for line in finals[:3]] == [
+        ["0", "HK$6,456,000.00"],
+        ["0", "HK$3,228,000.00"],
+        ["0", "HK$1,076,000.00"],
+    ]
+    assert finals[3] == "final paying agent: HK$0.00"
+
+
+@pytest.mark.slow
+def test_gold_bars() -> None:
+    out = lines_of(run_example("gold_bars.py"))
+    assert "reserve 1,209.7140525 oz in 3 bars" in out
+    assert "the auditor attested 1,209.7140525 oz" in out
+    assert "minted: alice 800 oz, bob 300 oz; headroom 109.7140525 oz" in out
+    assert "mint of 110.7140525 oz refused: TransferRestricted(code=72, reason='mint exceeds gold reserve')" in out
+    assert "supply still 1,100 oz" in out
+    assert "the custodian released bar HKAU-0001: request #1 FULFILLED" in out
+    assert out[-3:] == [
+        "final alice: 399.9150125 oz",
+        "final bob: 300 oz",
+        "final supply 699.9150125 oz, reserve 809.629065 oz in 2 bars, reserve ratio 1.156753392255606176",
+    ]
+
+
+@pytest.mark.slow
+def test_dvp_broker() -> None:
+    out = lines_of(run_example("dvp_broker.py"))
+    settled = "seller 500 HKGB28 HK$500,625.00, buyer 500 HKGB28 HK$499,375.00, stranger 0 HKGB28 HK$1,000,000.00"
+    assert any(line.startswith("the broker settled it in block ") and line.endswith(settled) for line in out)
+    assert (
+        "trade to the unverified stranger refused: TransferRestricted(code=3, reason='recipient not verified')" in out
+    )
+    assert "nothing moved, nonces still free: True" in out
+    assert out[-1] == f"final: {settled}"
+
+
+@pytest.mark.slow
+def test_an_example_runs_against_a_node_given_by_url_with_the_issuers_key_from_the_environment() -> None:
+    with Anvil() as chain:
+        issuer = Anvil().accounts[0]
+        env = {**os.environ, "EXAMPLE_ISSUER_KEY": issuer.key.hex()}
+        before = chain.w3.eth.get_transaction_count(issuer.address)
+        out = lines_of(run_example("dvp_broker.py", "--rpc-url", chain.rpc_url, "--private-key-env",
+                                   "EXAMPLE_ISSUER_KEY", env=env))  # fmt: skip
+        assert out[-1].startswith("final: seller 500 HKGB28")
+        assert chain.w3.eth.get_transaction_count(issuer.address) > before  # it ran on this node, as the issuer
+
+
+def test_a_bad_rpc_url_is_one_line_and_a_non_zero_exit() -> None:
+    result = run_example("gold_bars.py", "--rpc-url", "http://127.0.0.1:1")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: cannot reach the JSON-RPC node at http://127.0.0.1:1 (")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_missing_key_variable_is_one_line_and_a_non_zero_exit() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "EXAMPLE_NO_SUCH_KEY"}
+    result = run_example("bond_coupons.py", "--rpc-url", "http://127.0.0.1:1", "--private-key-env",
+                         "EXAMPLE_NO_SUCH_KEY", env=env)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: environment variable EXAMPLE_NO_SUCH_KEY is not set: export EXAMPLE_NO_SUCH_KEY=<hex private key> "
+        "(or use a keystore file)"
+    ]
