@@ -62,6 +62,21 @@ def test_gold_bars() -> None:
 
 
 @pytest.mark.slow
+def test_etf_creation_redemption() -> None:
+    out = lines_of(run_example("etf_creation_redemption.py"))
+    assert "NAV HK$10 published for epoch 1: needs confirmation False" in out
+    assert "AP claimed 3,000 shares (cost HK$30,000.00, fee HK$30.00, refund HK$4,970.00)" in out
+    assert "NAV HK$10.60 published for epoch 2: needs confirmation True" in out
+    assert "NAV HK$10.60 confirmed by the NAV confirmer" in out
+    assert "epoch 2 struck at HK$10.60" in out
+    assert "AP claimed HK$10,578.80 (proceeds HK$10,600.00 less fee HK$21.20)" in out
+    assert out[-2:] == [
+        "final AP: 2,000 shares, HK$30,548.80",
+        "final fund: supply 2,000 shares, cash account HK$1,019,451.20",
+    ]
+
+
+@pytest.mark.slow
 def test_dvp_broker() -> None:
     out = lines_of(run_example("dvp_broker.py"))
     settled = "seller 500 HKGB28 HK$500,625.00, buyer 500 HKGB28 HK$499,375.00, stranger 0 HKGB28 HK$1,000,000.00"
