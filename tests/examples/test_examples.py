@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,21 @@ def test_an_example_runs_against_a_node_given_by_url_with_the_issuers_key_from_t
                                    "EXAMPLE_ISSUER_KEY", env=env))  # fmt: skip
         assert out[-1].startswith("final: seller 500 HKGB28")
         assert chain.w3.eth.get_transaction_count(issuer.address) > before  # it ran on this node, as the issuer
+
+
+@pytest.mark.slow
+def test_the_custodian_test_suite_passes() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "examples/custodian_tests", "-q", "-p", "no:cacheprovider"],
+        capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].startswith("6 passed in ")
+
+
+def test_the_main_suite_does_not_collect_the_custodian_tests() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert config["testpaths"] == ["tests"]  # examples/custodian_tests runs only in its own session (above)
 
 
 def test_a_bad_rpc_url_is_one_line_and_a_non_zero_exit() -> None:
