@@ -91,6 +91,7 @@ def run(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
         seller=seller.address, buyer=stranger.address, asset=bond, asset_amount=BONDS, payment=hkd,
         payment_amount=BONDS * PRICE, expiry=expiry, submitter=broker.address,
     )  # fmt: skip
+    settled = balances()
     try:
         dvp.settle(broker, refused, dvp.sign(refused, seller), dvp.sign(refused, stranger))
     except TransferRestricted as refusal:
@@ -99,7 +100,7 @@ def run(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
     free = not dvp.nonce_used(seller.address, refused.seller_nonce) and not dvp.nonce_used(
         stranger.address, refused.buyer_nonce
     )
-    print(f"nothing moved, nonces still free: {free}")
+    print(f"nothing moved: {balances() == settled}, both nonces still free: {free}")
     print(f"final: {balances()}")
 
 

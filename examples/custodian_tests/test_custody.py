@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from conftest import Custody
 
-from hktoken import Chain, Restriction
+from hktoken import Chain, Restriction, TransferRestricted
 from hktoken.testing import nothing_sent, reverts
 
 
@@ -22,6 +22,7 @@ def test_the_omnibus_account_cannot_pay_out_to_a_wallet_without_kyc(chain: Chain
     custody.token.transfer(custody.alice, custody.omnibus.address, Decimal(1000))
     with nothing_sent(chain, custody.omnibus), reverts("TransferRestricted", code=3) as refusal:
         custody.token.transfer(custody.omnibus, custody.outsider.address, Decimal(100))
+    assert isinstance(refusal.value, TransferRestricted)
     assert refusal.value.reason == "recipient not verified"
     assert custody.token.balance_of(custody.omnibus.address) == Decimal(1000)
 

@@ -85,7 +85,7 @@ def test_dvp_broker() -> None:
     assert (
         "trade to the unverified stranger refused: TransferRestricted(code=3, reason='recipient not verified')" in out
     )
-    assert "nothing moved, nonces still free: True" in out
+    assert "nothing moved: True, both nonces still free: True" in out
     assert out[-1] == f"final: {settled}"
 
 
