@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hktoken import Anvil
+from hktoken import Anvil, dev_accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -92,7 +93,7 @@ def test_dvp_broker() -> None:
 @pytest.mark.slow
 def test_an_example_runs_against_a_node_given_by_url_with_the_issuers_key_from_the_environment() -> None:
     with Anvil() as chain:
-        issuer = Anvil().accounts[0]
+        issuer = dev_accounts(1)[0]
         env = {**os.environ, "EXAMPLE_ISSUER_KEY": issuer.key.hex()}
         before = chain.w3.eth.get_transaction_count(issuer.address)
         out = lines_of(run_example("dvp_broker.py", "--rpc-url", chain.rpc_url, "--private-key-env",
@@ -133,3 +134,18 @@ def test_a_missing_key_variable_is_one_line_and_a_non_zero_exit() -> None:
         "error: environment variable EXAMPLE_NO_SUCH_KEY is not set: export EXAMPLE_NO_SUCH_KEY=<hex private key> "
         "(or use a keystore file)"
     ]
+
+
+def test_examples_use_only_the_public_api() -> None:
+    scripts = sorted(EXAMPLES.rglob("*.py"))
+    assert {p.name for p in scripts} >= {"bond_coupons.py", "gold_bars.py", "etf_creation_redemption.py",
+                                          "dvp_broker.py", "test_custody.py"}  # fmt: skip
+    private = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.module}"
+        for path in scripts
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("hktoken")
+        and node.module not in ("hktoken", "hktoken.testing")
+    ]
+    assert private == []
