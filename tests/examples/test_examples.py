@@ -59,7 +59,7 @@ def test_gold_bars() -> None:
     assert out[-3:] == [
         "final alice: 399.9150125 oz",
         "final bob: 300 oz",
-        "final supply 699.9150125 oz, reserve 809.629065 oz in 2 bars",
+        "final supply 699.9150125 oz, reserve 809.629065 oz in 2 bars, reserve ratio 1.156753392255606176",
     ]
 
 
