@@ -46,8 +46,7 @@ def test_toolchain_lists_every_tool() -> None:
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "pinned: solc 0.8.30, OpenZeppelin 5.7.0, anvil 1.7.1, forge 1.7.1, "
-        "Hardhat 3.18.0 (Node.js 22.23.5 for it)"
+        "pinned: solc 0.8.30, OpenZeppelin 5.7.0, anvil 1.7.1, forge 1.7.1, Hardhat 3.18.0 (Node.js 22.23.5 for it)"
     )
     assert lines[1].startswith("npm toolchain folder: ")
     rows = {line.split()[0]: line.split() for line in lines[2:]}
