@@ -269,6 +269,17 @@ contract CoreInvariants is Base {
         targets[0] = address(handler);
     }
 
+    /// @dev The handler is not vacuous: a mint and a transfer between verified investors go through.
+    function test_aMintAndATransferGoThrough() public {
+        handler.mint(0, 100e18 - 1, false); // bound(x, 1, 1e24) maps it onto 100e18
+        handler.transfer(0, 2, 40e18); // bound(x, 0, balance + 1e18) keeps 40e18
+        RWAToken token = handler.token();
+        assertEq(token.balanceOf(handler.wallets(0)), 60e18, "sender balance");
+        assertEq(token.balanceOf(handler.wallets(2)), 40e18, "recipient balance");
+        assertEq(token.holderCount(), 2, "holder count");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
     function invariant_noBrokenPromise() public view {
         assertEq(bytes(handler.violation()).length, 0, handler.violation());
     }
