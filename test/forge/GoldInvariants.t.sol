@@ -116,10 +116,8 @@ contract GoldHandler is Base {
         bytes32[] memory serials = new bytes32[](n);
         for (uint256 i; i < n; ++i) serials[i] = _bars[i];
         try custodian.fulfil(_pendingIds[k], serials) {
-            for (uint256 i; i < n; ++i) {
-                _bars[0] = _bars[_bars.length - 1]; // order does not matter
-                _bars.pop();
-            }
+            for (uint256 i = n; i < _bars.length; ++i) _bars[i - n] = _bars[i]; // drop the first n
+            for (uint256 i; i < n; ++i) _bars.pop();
             _dropPending(k);
         } catch {}
     }
