@@ -1,10 +1,12 @@
-"""Find, report and install the pinned toolchain: Node, solc, anvil, OpenZeppelin Contracts and Hardhat.
+"""Find, report and install the pinned toolchain: Node, solc, anvil, forge, OpenZeppelin Contracts and Hardhat.
 
 Nothing here downloads a binary at run time. The versions come from the project's ``package.json``
 (the single place they are pinned); ``npm ci`` installs exactly the ``package-lock.json`` set.
 
 Search order
   anvil: ``$HKTOKEN_ANVIL``, then ``anvil`` on PATH (the user's own Foundry), then the npm binary.
+  forge: ``$HKTOKEN_FORGE``, then ``forge`` on PATH, then the npm binary (it runs the Solidity
+         invariant suites in test/forge/, compiling with the same solc as :func:`find_solc`).
   solc:  ``$HKTOKEN_SOLC``, then a native solc of the pinned version (py-solc-x's install folder,
          then PATH), then the official wasm build from npm behind a small Node shim.
   hardhat: the pinned npm package only (Hardhat refuses a non-local install), run by a Node.js of
@@ -64,6 +66,7 @@ class Pins:
     anvil: str
     hardhat: str = ""
     hardhat_node: str = ""
+    forge: str = ""
 
 
 def cache_dir() -> Path:
@@ -112,12 +115,14 @@ def pins() -> Pins:
         raise ToolchainError(f"cannot read the toolchain manifest {manifest}", fix="reinstall hktoken") from exc
     deps: dict[str, str] = {**data.get("dependencies", {}), **data.get("optionalDependencies", {})}
     anvil = next((v for k, v in deps.items() if k.startswith("@foundry-rs/anvil-")), "")
+    forge = next((v for k, v in deps.items() if k.startswith("@foundry-rs/forge-")), "")
     return Pins(
         solc=deps[SOLC_PACKAGE],
         openzeppelin=deps[OPENZEPPELIN_PACKAGE],
         anvil=anvil,
         hardhat=deps.get(HARDHAT_PACKAGE, ""),
         hardhat_node=deps.get(HARDHAT_NODE_PACKAGE, ""),
+        forge=forge,
     )
 
 
@@ -156,39 +161,49 @@ def find_node() -> Tool:
     return Tool("node", version, Path(node), "PATH")
 
 
-def _anvil_npm_package() -> str:
+def _foundry_npm_package(tool: str) -> str:
     system = {"Linux": "linux", "Darwin": "darwin"}.get(platform.system(), platform.system().lower())
     machine = {"x86_64": "amd64", "amd64": "amd64", "arm64": "arm64", "aarch64": "arm64"}.get(
         platform.machine().lower(), platform.machine().lower()
     )
-    return f"@foundry-rs/anvil-{system}-{machine}"
+    return f"@foundry-rs/{tool}-{system}-{machine}"
 
 
-def find_anvil() -> Tool:
-    """The anvil binary: $HKTOKEN_ANVIL, then PATH, then the pinned npm package."""
-    explicit = os.environ.get("HKTOKEN_ANVIL")
+def _find_foundry_tool(tool: str, env: str, fix_own: str) -> Tool:
+    """A Foundry binary: ``$<env>``, then PATH, then the pinned npm package (anvil and forge alike)."""
+    explicit = os.environ.get(env)
     if explicit:
         version = _tool_version([explicit]) if _executable(explicit) else None
         if version is None:
             raise ToolchainError(
-                f"HKTOKEN_ANVIL={explicit} is not a working anvil binary",
-                fix="point HKTOKEN_ANVIL at Foundry's anvil, or unset it to use the pinned one",
+                f"{env}={explicit} is not a working {tool} binary",
+                fix=f"point {env} at Foundry's {tool}, or unset it to use the pinned one",
             )
-        return Tool("anvil", version, Path(explicit), "env HKTOKEN_ANVIL")
-    on_path = shutil.which("anvil")
+        return Tool(tool, version, Path(explicit), f"env {env}")
+    on_path = shutil.which(tool)
     if on_path:
         version = _tool_version([on_path])
         if version:
-            return Tool("anvil", version, Path(on_path), "PATH")
-    binary = node_modules() / _anvil_npm_package() / "bin" / "anvil"
+            return Tool(tool, version, Path(on_path), "PATH")
+    binary = node_modules() / _foundry_npm_package(tool) / "bin" / tool
     if _executable(binary):
         version = _tool_version([str(binary)])
         if version:
-            return Tool("anvil", version, binary, "npm")
+            return Tool(tool, version, binary, "npm")
     raise ToolchainError(
-        "anvil was not found ($HKTOKEN_ANVIL, PATH, or the pinned npm package)",
-        fix="run `hktoken toolchain install` (needs Node.js 20+), or install Foundry's anvil",
+        f"{tool} was not found (${env}, PATH, or the pinned npm package)",
+        fix=f"run `hktoken toolchain install` (needs Node.js 20+), or {fix_own}",
     )
+
+
+def find_anvil() -> Tool:
+    """The anvil binary: $HKTOKEN_ANVIL, then PATH, then the pinned npm package."""
+    return _find_foundry_tool("anvil", "HKTOKEN_ANVIL", "install Foundry's anvil")
+
+
+def find_forge() -> Tool:
+    """The forge binary (the Solidity invariant suites): $HKTOKEN_FORGE, then PATH, then the pinned npm package."""
+    return _find_foundry_tool("forge", "HKTOKEN_FORGE", "install Foundry's forge")
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:

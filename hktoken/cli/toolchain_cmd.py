@@ -14,6 +14,7 @@ _FINDERS: list[tuple[str, Callable[[], toolchain.Tool]]] = [
     ("node", toolchain.find_node),
     ("solc", toolchain.find_solc),
     ("anvil", toolchain.find_anvil),
+    ("forge", toolchain.find_forge),
     ("openzeppelin", toolchain.find_openzeppelin),
     ("hardhat", toolchain.find_hardhat),
     ("hardhat-node", toolchain.find_hardhat_node),
@@ -28,7 +29,7 @@ def toolchain_group(ctx: click.Context) -> None:
         return
     pinned = toolchain.pins()
     click.echo(
-        f"pinned: solc {pinned.solc}, OpenZeppelin {pinned.openzeppelin}, anvil {pinned.anvil}, "
+        f"pinned: solc {pinned.solc}, OpenZeppelin {pinned.openzeppelin}, anvil {pinned.anvil}, forge {pinned.forge}, "
         f"Hardhat {pinned.hardhat} (Node.js {pinned.hardhat_node} for it)"
     )
     click.echo(f"npm toolchain folder: {toolchain.node_modules()}")
@@ -48,6 +49,6 @@ def toolchain_group(ctx: click.Context) -> None:
 
 @toolchain_group.command("install")
 def install_command() -> None:
-    """Install the pinned solc (wasm), OpenZeppelin Contracts, anvil and Hardhat with `npm ci`."""
+    """Install the pinned solc (wasm), OpenZeppelin Contracts, anvil, forge and Hardhat with `npm ci`."""
     target = toolchain.install()
     click.echo(f"installed the pinned toolchain into {target / 'node_modules'}")

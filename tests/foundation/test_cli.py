@@ -45,14 +45,17 @@ def test_toolchain_lists_every_tool() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()
-    assert lines[0] == "pinned: solc 0.8.30, OpenZeppelin 5.7.0, anvil 1.7.1, Hardhat 3.18.0 (Node.js 22.23.5 for it)"
+    assert lines[0] == (
+        "pinned: solc 0.8.30, OpenZeppelin 5.7.0, anvil 1.7.1, forge 1.7.1, Hardhat 3.18.0 (Node.js 22.23.5 for it)"
+    )
     assert lines[1].startswith("npm toolchain folder: ")
     rows = {line.split()[0]: line.split() for line in lines[2:]}
-    assert sorted(rows) == ["anvil", "hardhat", "hardhat-node", "node", "openzeppelin", "solc"]
+    assert sorted(rows) == ["anvil", "forge", "hardhat", "hardhat-node", "node", "openzeppelin", "solc"]
     assert rows["hardhat"][1] == "3.18.0"
     assert tuple(int(part) for part in rows["hardhat-node"][1].split(".")) >= (22, 13, 0)  # the pinned, or a newer
     assert rows["solc"][1] == "0.8.30"
     assert rows["anvil"][1] == "1.7.1"
+    assert rows["forge"][1] == "1.7.1"
     assert rows["openzeppelin"][1] == "5.7.0"
     assert re.fullmatch(r"\d+\.\d+\.\d+", rows["node"][1])
     assert int(rows["node"][1].split(".")[0]) >= 20

