@@ -79,14 +79,19 @@ def test_readme_python_example_runs_as_written(capsys: pytest.CaptureFixture[str
     assert code is not None
     exec(compile(code.group(1), "README.md", "exec"), {})
     assert capsys.readouterr().out.splitlines() == [
+        "50000.00",
+        "5000000",
         "TransferCheck(code=7, reason='recipient country not allowed')",
-        "7 recipient country not allowed",
+        "True recipient country not allowed",
+        "ISSUER_ROLE",
+        "100.00",
     ]
 
 
 @pytest.mark.slow
 def test_readme_testing_example_passes_under_the_plugin(tmp_path: Path) -> None:
-    code = re.search(r"```python\n(from hktoken.testing import.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    guide = r"```python\n(from decimal import Decimal\n\nfrom hktoken.testing import.*?)```"
+    code = re.search(guide, (ROOT / "README.md").read_text(), re.DOTALL)
     assert code is not None
     (tmp_path / "test_readme_example.py").write_text(code.group(1))
     result = subprocess.run(
@@ -94,4 +99,4 @@ def test_readme_testing_example_passes_under_the_plugin(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=tmp_path, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1].startswith("1 passed")
+    assert result.stdout.splitlines()[-1].startswith("2 passed")
