@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from hktoken.artifacts import ArtifactStore
+from hktoken.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,3 +102,21 @@ def test_readme_testing_example_passes_under_the_plugin(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1].startswith("2 passed")
+
+
+def _commands(group: click.Group, prefix: str = "") -> dict[str, str]:
+    """Every command of the click app, by its full name (groups too), with its one-line help."""
+    found: dict[str, str] = {}
+    for name, command in group.commands.items():
+        full = f"{prefix}{name}"
+        found[full] = command.get_short_help_str(110)
+        if isinstance(command, click.Group):
+            found.update(_commands(command, full + " "))
+    return found
+
+
+def test_readme_cli_reference_is_the_real_command_tree() -> None:
+    section = (ROOT / "README.md").read_text().split("## CLI reference", 1)[1].split("\n## ", 1)[0]
+    rows = dict(re.findall(r"^\| `([a-z -]+)` \| (.*) \|$", section, re.MULTILINE))
+    real = {name: text for name, text in _commands(cli).items() if name not in ("token documents", "token rules")}
+    assert rows == real
