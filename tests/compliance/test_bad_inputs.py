@@ -235,6 +235,7 @@ SCENARIOS: dict[str, Callable[[Ctx], object]] = {
     "cli-token-transfer-too-many-decimals": _signed(
         "token", "transfer", "{bob}", "0.001", "--token", "{token}", key=DEV_KEY_1
     ),
+    "cli-token-mint-negative": _signed("token", "mint", "{alice}", "-1.5", "--token", "{token}"),
     "cli-token-mint-not-a-number": _signed("token", "mint", "{alice}", "abc", "--token", "{token}"),
     "cli-token-mint-missing-role": _signed("token", "mint", "{alice}", "1", "--token", "{token}", key=DEV_KEY_2),
     "cli-token-pause-missing-role": _signed("token", "pause", "--token", "{token}", key=DEV_KEY_2),
