@@ -3,7 +3,9 @@ turns every hktoken error into one line on stderr and a non-zero exit, never a t
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -28,12 +30,19 @@ from hktoken.errors import HKTokenError
 
 EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
+_NEGATIVE = re.compile(r"-\d+(\.\d*)?")
 
 
-def usage_line(exc: click.UsageError) -> str:
-    """Click's usage error as one line, ``error: <cause>: <fix>``."""
-    cause = " ".join(exc.format_message().split()).rstrip(".")
+def usage_line(exc: click.UsageError, argv: Sequence[str] = ()) -> str:
+    """Click's usage error as one line, ``error: <cause>: <fix>`` (``argv``: the command line, to quote from)."""
     command = exc.ctx.command_path if exc.ctx is not None else "hktoken"
+    if isinstance(exc, click.NoSuchOption) and _NEGATIVE.fullmatch(exc.option_name):
+        # `token mint 0x… -5`: click takes a negative argument for an unknown option (`-1.5` for the flags -1 . 5);
+        # name what was really wrong, as it was typed
+        typed = [a for a in argv if a.startswith(exc.option_name) and _NEGATIVE.fullmatch(a)]
+        number = typed[0] if typed else exc.option_name
+        return f"error: {number} is a negative number: give 0 or more (amounts are in token units)"
+    cause = " ".join(exc.format_message().split()).rstrip(".")
     return f"error: {cause}: run `{command} --help` for the usage"
 
 
@@ -47,7 +56,8 @@ class _Cli(click.Group):
             exc.show()
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
-            click.echo(usage_line(exc), err=True)
+            argv = kwargs.get("args") or (args[0] if args else None) or sys.argv[1:]
+            click.echo(usage_line(exc, [str(a) for a in argv]), err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
             click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)

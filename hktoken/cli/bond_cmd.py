@@ -177,9 +177,14 @@ def push_command(session: Session, token_ref: str, holders: tuple[str, ...]) -> 
     wallets = [to_address(h, what="holder") for h in holders]
     bond = bond_at(session, token_ref)
     _has(bond, "PAYER_ROLE", session.signer.address, agent=True)
-    owed = [bond.claimable(w) for w in wallets]
+    with display.progress(f"reading the coupons owed to {display.plural(len(wallets), 'holder')}", len(wallets)) as bar:
+        owed = []
+        for wallet in wallets:
+            owed.append(bond.claimable(wallet))
+            display.advance(bar)
     currency = bond.raw.currency_code().decode()
-    receipt = bond.pay_coupons(session.signer, wallets)
+    with display.progress(f"paying {display.plural(len(wallets), 'holder')}"):
+        receipt = bond.pay_coupons(session.signer, wallets)
     total = sum(owed, Decimal(0))
     holders_text = display.plural(len(wallets), "holder")
     display.sent(

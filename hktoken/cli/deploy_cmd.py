@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
+from hktoken.cli import display
 from hktoken.cli.options import Session, json_option, node_options, pass_session, signer_options
+from hktoken.deployment.builders import compile_plan
 from hktoken.deployment.runner import StepResult
 from hktoken.deployment.session import deploy_spec, plan_status
 from hktoken.models.deployment import load_spec
@@ -68,7 +70,7 @@ def deploy_command(
 ) -> None:
     """Deploy SPEC (a deploy/*.toml file), or resume it where it stopped; a run whose steps are all done sends
     nothing (it checks the code and receipts of each recorded step)."""
-    load_spec(spec)  # a bad spec is reported before connecting or asking for a key
+    parsed = load_spec(spec)  # a bad spec is reported before connecting or asking for a key
     signer = session.signer
     chain = session.chain
     as_json = session.as_json
@@ -82,13 +84,18 @@ def deploy_command(
                 click.echo(f"{row['status']:<8} {row['id']:<40} {row['summary']}")
         return
 
-    def progress(result: StepResult) -> None:
-        if not as_json:
-            click.echo(_line(result))
+    step_count = len(compile_plan(parsed, signer.address, now=chain.timestamp()).steps)
+    with display.progress(f"deploying {parsed.name}", total=step_count) as bar:
 
-    result = deploy_spec(
-        chain, signer, spec, out=out, manifest=manifest, confirmations=confirmations, resign=resign, on_step=progress
-    )
+        def progress(result: StepResult) -> None:
+            display.advance(bar)
+            if not as_json:
+                click.echo(_line(result))
+
+        result = deploy_spec(
+            chain, signer, spec, out=out, manifest=manifest, confirmations=confirmations, resign=resign,
+            on_step=progress,
+        )  # fmt: skip
     if as_json:
         click.echo(json.dumps({"spec": str(spec), "chain_id": chain.chain_id, **result.as_json()}))
         return

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -109,7 +109,17 @@ def progress(description: str, total: int | None = None) -> Iterator[Progress]:
     )
     shown = interactive()
     console = Console(file=click.get_text_stream("stderr"), stderr=True, force_terminal=shown)
-    with Progress(*columns, console=console, transient=True, disable=not shown) as bar:
+    # rich would route stdout through the bar's console (stderr): only right when stdout is the same terminal, never
+    # when it is piped (`--json > file` must keep every byte on stdout).
+    on_screen = shown and click.get_text_stream("stdout").isatty()
+    with Progress(
+        *columns,
+        console=console,
+        transient=True,
+        disable=not shown,
+        redirect_stdout=on_screen,
+        redirect_stderr=on_screen,
+    ) as bar:
         bar.add_task(description, total=total)
         yield bar
 
@@ -118,3 +128,13 @@ def advance(bar: Progress, steps: int = 1) -> None:
     """Move the (single) task of ``bar`` on."""
     for task in bar.task_ids:
         bar.advance(task, steps)
+
+
+def blocks_read(bar: Progress) -> Callable[[int, int], None]:
+    """An ``on_progress(done, total)`` for a log scan: the bar counts blocks read of the range."""
+
+    def update(done: int, total: int) -> None:
+        for task in bar.task_ids:
+            bar.update(task, completed=done, total=total)
+
+    return update

@@ -31,8 +31,8 @@ def captable_command(session: Session, token_ref: str, at_block: int | None) -> 
     """Holders per investor and per wallet, omnibus accounts marked: rebuilt from the Transfer events and
     checked against balanceOf at the block."""
     token = token_at(session, token_ref)
-    with display.progress(f"replaying the Transfer events of {token.symbol}"):
-        table = build_cap_table(token, at_block=at_block)
+    with display.progress(f"reading the Transfer events of {token.symbol} (blocks)", total=0) as bar:
+        table = build_cap_table(token, at_block=at_block, on_progress=display.blocks_read(bar))
     header = (
         f"cap table of {table.symbol} ({table.token}) at block {table.block} "
         f"({display.when(chain_time(table.timestamp))})"
@@ -105,8 +105,10 @@ def audit_command(
             f"blocks {from_block}..{last} are not on chain (latest {latest})",
             fix="give --from-block <= --to-block <= the latest block",
         )
-    with display.progress(f"reading the events of blocks {from_block}..{last}"):
-        rows = audit_rows(session.chain, sources, from_block=from_block, to_block=last)
+    with display.progress(f"reading the events of blocks {from_block}..{last}", total=last - from_block + 1) as bar:
+        rows = audit_rows(
+            session.chain, sources, from_block=from_block, to_block=last, on_progress=display.blocks_read(bar)
+        )
     if out is None:
         buffer = io.StringIO()
         write_audit(rows, buffer, fmt=fmt)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -110,6 +110,7 @@ def audit_rows(
     from_block: int = 0,
     to_block: int | None = None,
     chunk: int = DEFAULT_CHUNK,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[AuditRow]:
     """Every event of ``sources`` in ``[from_block, to_block]``, decoded, in chain order."""
     if not sources:
@@ -123,7 +124,7 @@ def audit_rows(
         if e.get("type") == "event" and not e.get("anonymous")
     }
     roles = {role_id(r): r for s in sources for r in role_names(s.abi)}
-    logs = fetch_logs(chain, list(by_address), from_block, last, chunk=chunk)
+    logs = fetch_logs(chain, list(by_address), from_block, last, chunk=chunk, on_progress=on_progress)
     actors: dict[str, ChecksumAddress] = {}
     times: dict[int, datetime] = {}
     rows = []

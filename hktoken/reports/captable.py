@@ -10,6 +10,7 @@ are marked; a wallet outside the registry (the treasury, usually) is listed on i
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -145,6 +146,7 @@ def build_cap_table(
     at_block: int | None = None,
     from_block: int | None = None,
     chunk: int = DEFAULT_CHUNK,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> CapTable:
     """The cap table of ``token`` at ``at_block`` (default: the latest block), from its events since
     ``from_block`` (default: the block it was deployed in). Raises CapTableMismatch when the events and
@@ -155,7 +157,9 @@ def build_cap_table(
     if not 0 <= block <= latest:
         raise ChainError(f"block {block} is not on chain {chain.chain_id} (latest {latest})", fix="give a mined block")
     start = deployment_block(chain, token.address, block) if from_block is None else from_block
-    logs = fetch_logs(chain, [token.address], start, block, topics=[TRANSFER_TOPIC], chunk=chunk)
+    logs = fetch_logs(
+        chain, [token.address], start, block, topics=[TRANSFER_TOPIC], chunk=chunk, on_progress=on_progress
+    )
     computed = replay_transfers(logs)
     wallets = sorted(computed)
     _check_against_chain(token, block, computed, wallets)

@@ -7,7 +7,7 @@ error. The range is walked in chunks; a chunk the node refuses is halved until i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from eth_typing import ChecksumAddress, HexStr
 from web3.exceptions import Web3RPCError
@@ -32,8 +32,10 @@ def fetch_logs(
     *,
     topics: Sequence[HexStr | None] | None = None,
     chunk: int = DEFAULT_CHUNK,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[LogReceipt]:
-    """Every log of ``addresses`` (matching ``topics``) in ``[from_block, to_block]``, in chain order."""
+    """Every log of ``addresses`` (matching ``topics``) in ``[from_block, to_block]``, in chain order;
+    ``on_progress(blocks_done, blocks_total)`` is told after each chunk the node answered."""
     if from_block < 0 or to_block < from_block:
         raise ChainError(f"invalid block range {from_block}..{to_block}", fix="give from <= to, both >= 0")
     logs: list[LogReceipt] = []
@@ -54,6 +56,8 @@ def fetch_logs(
                 fix="use a node that serves logs for this range (an archive node for old blocks)",
             ) from exc
         logs.extend(found)
+        if on_progress is not None:
+            on_progress(end - from_block + 1, to_block - from_block + 1)
         start = end + 1
         size = min(size * 2, chunk)
     return sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))

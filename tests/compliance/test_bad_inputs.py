@@ -133,7 +133,7 @@ class Ctx:
             "plain": self.plain, "alice": self.alice.address, "bob": self.bob.address, "carol": self.carol.address,
             "stranger": self.stranger.address, "chain_id": self.chain.chain_id, "url": self.chain.rpc_url,
             "dead_url": self.dead_url, "web_url": self.web_url, "empty_dir": self.empty_dir,
-            "user_dir": self.user_dir, "shipped": ARTIFACTS_DIR,
+            "user_dir": self.user_dir, "shipped": ARTIFACTS_DIR, "spec": REPO / "deploy" / "hk-green-bond.toml",
         }  # fmt: skip
 
     def dead_chain(self) -> Chain:
@@ -180,6 +180,12 @@ def ctx(
     )  # fmt: skip
 
 
+DEV_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # accounts[0]: the admin
+DEV_KEY_1 = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"  # accounts[1]: alice
+DEV_KEY_2 = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"  # accounts[2]: bob, no roles
+REPO = Path(__file__).resolve().parents[2]
+
+
 def _cli(*argv: str, env: dict[str, str] | None = None) -> Callable[[Ctx], Result]:
     def run(c: Ctx) -> Result:
         args = [a.format(**c.names) for a in argv]
@@ -190,14 +196,22 @@ def _cli(*argv: str, env: dict[str, str] | None = None) -> Callable[[Ctx], Resul
     return run
 
 
+def _signed(*argv: str, key: str = DEV_KEY_0) -> Callable[[Ctx], Result]:
+    """``hktoken ARGV --rpc-url <node>`` signed by ``key`` (``$HKTOKEN_PRIVATE_KEY``; default: the admin's)."""
+    return _cli(*argv, "--rpc-url", "{url}", env={"HKTOKEN_PRIVATE_KEY": key})
+
+
+def _read(*argv: str) -> Callable[[Ctx], Result]:
+    """A command that needs no key, against the test node."""
+    return _cli(*argv, "--rpc-url", "{url}", env={"HKTOKEN_PRIVATE_KEY": ""})
+
+
 def _investor(**changes: Any) -> dict[str, Any]:
     return {
         "id": "HK-NEW", "wallets": ["0x00000000000000000000000000000000000000a1"], "country": 344,
         "investor_class": 2, "kyc_expiry": datetime(2100, 1, 1, tzinfo=UTC), **changes,
     }  # fmt: skip
 
-
-DEV_KEY_1 = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
 
 SCENARIOS: dict[str, Callable[[Ctx], object]] = {
     # --- the CLI --------------------------------------------------------------------------------------
@@ -215,6 +229,49 @@ SCENARIOS: dict[str, Callable[[Ctx], object]] = {
     "cli-compile-into-shipped": _cli("compile", "--root", "{user_dir}", "--out", "{shipped}"),
     "cli-toolchain-unknown-option": _cli("toolchain", "install", "--x"),
     "cli-unknown-option": _cli("--bogus"),
+    # --- the lifecycle commands (issue 9) --------------------------------------------------------------
+    "cli-token-mint-malformed-address": _signed("token", "mint", "0x12", "1", "--token", "{token}"),
+    "cli-token-mint-too-many-decimals": _signed("token", "mint", "{alice}", "1.001", "--token", "{token}"),
+    "cli-token-transfer-too-many-decimals": _signed(
+        "token", "transfer", "{bob}", "0.001", "--token", "{token}", key=DEV_KEY_1
+    ),
+    "cli-token-mint-negative": _signed("token", "mint", "{alice}", "-1.5", "--token", "{token}"),
+    "cli-token-mint-not-a-number": _signed("token", "mint", "{alice}", "abc", "--token", "{token}"),
+    "cli-token-mint-missing-role": _signed("token", "mint", "{alice}", "1", "--token", "{token}", key=DEV_KEY_2),
+    "cli-token-pause-missing-role": _signed("token", "pause", "--token", "{token}", key=DEV_KEY_2),
+    "cli-token-mint-wrong-kind": _signed("token", "mint", "{alice}", "1", "--token", "{registry}"),
+    "cli-investor-list-wrong-kind": _read("investor", "list", "--registry", "{token}"),
+    "cli-investor-add-malformed-wallet": _signed(
+        "investor",
+        "add",
+        "HK-X",
+        "--wallet",
+        "0x12",
+        "--registry",
+        "{registry}",
+        "--country",
+        "344",
+        "--class",
+        "professional",
+        "--kyc-expiry",
+        "2030-01-01",
+    ),
+    "cli-bond-schedule-not-a-bond": _read("bond", "schedule", "--token", "{token}"),
+    "cli-bond-push-malformed-holder": _signed("bond", "push", "0x12", "--token", "{token}"),
+    "cli-gold-reserve-not-gold": _read("gold", "reserve", "--token", "{token}"),
+    "cli-fund-set-nav-not-a-fund": _signed("fund", "set-nav", "1", "--token", "{token}"),
+    "cli-status-no-code": _read("status", "--token", "{stranger}"),
+    "cli-status-wrong-chain": _read("status", "--token", "{token}", "--chain-id", "1"),
+    "cli-captable-unreachable": _cli("captable", "--token", "{token}", "--rpc-url", "{dead_url}"),
+    "cli-audit-malformed-address": _read("audit", "--token", "0x12"),
+    "cli-deploy-wrong-chain": _signed("deploy", "{spec}", "--chain-id", "1"),
+    "cli-deploy-missing-spec": _signed("deploy", "/nonexistent.toml"),
+    "cli-investor-import-missing-file": _signed("investor", "import", "/nonexistent.csv", "--registry", "{registry}"),
+    "cli-settle-submit-missing-file": _signed("settle", "submit", "/nonexistent.json"),
+    "cli-node-state-missing-folder": _cli("node", "--port", "0", "--state", "/nonexistent/x.json"),
+    "cli-demo-unknown-asset": _cli("demo", "--asset", "silver"),
+    "cli-demo-unreachable": _cli("demo", "--rpc-url", "{dead_url}"),
+    "cli-bond-unknown-command": _cli("bond", "frob"),
     # --- connecting ------------------------------------------------------------------------------------
     "py-connect-malformed-url": lambda c: connect("127.0.0.1:8545"),
     "py-connect-not-a-node": lambda c: connect(c.web_url),
@@ -290,10 +347,11 @@ def test_every_row_says_nothing_changed() -> None:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
-def test_bad_input_row(row: Row, ctx: Ctx, accounts: list[LocalAccount]) -> None:
+def test_bad_input_row(row: Row, ctx: Ctx, accounts: list[LocalAccount], request: pytest.FixtureRequest) -> None:
     expected = row.error.format(**ctx.names)
     assert "\n" not in expected
     before = ctx.state()
+    block = ctx.chain.w3.eth.block_number
     with nothing_sent(ctx.chain, *accounts):
         if row.id.startswith("cli-"):
             result = SCENARIOS[row.id](ctx)
@@ -306,3 +364,5 @@ def test_bad_input_row(row: Row, ctx: Ctx, accounts: list[LocalAccount]) -> None
                 SCENARIOS[row.id](ctx)
             assert str(info.value) == expected
     assert ctx.state() == before
+    if not request.config.getoption("--hktoken-rpc-url"):  # the plugin's own anvil mines only on a transaction
+        assert ctx.chain.w3.eth.block_number == block, "a block was mined"

@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from hktoken.artifacts import ArtifactStore
+from hktoken.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,14 +81,19 @@ def test_readme_python_example_runs_as_written(capsys: pytest.CaptureFixture[str
     assert code is not None
     exec(compile(code.group(1), "README.md", "exec"), {})
     assert capsys.readouterr().out.splitlines() == [
+        "50000.00",
+        "5000000",
         "TransferCheck(code=7, reason='recipient country not allowed')",
-        "7 recipient country not allowed",
+        "True recipient country not allowed",
+        "ISSUER_ROLE",
+        "100.00",
     ]
 
 
 @pytest.mark.slow
 def test_readme_testing_example_passes_under_the_plugin(tmp_path: Path) -> None:
-    code = re.search(r"```python\n(from hktoken.testing import.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    guide = r"```python\n(from decimal import Decimal\n\nfrom hktoken.testing import.*?)```"
+    code = re.search(guide, (ROOT / "README.md").read_text(), re.DOTALL)
     assert code is not None
     (tmp_path / "test_readme_example.py").write_text(code.group(1))
     result = subprocess.run(
@@ -94,4 +101,22 @@ def test_readme_testing_example_passes_under_the_plugin(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=tmp_path, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines()[-1].startswith("1 passed")
+    assert result.stdout.splitlines()[-1].startswith("2 passed")
+
+
+def _commands(group: click.Group, prefix: str = "") -> dict[str, str]:
+    """Every command of the click app, by its full name (groups too), with its one-line help."""
+    found: dict[str, str] = {}
+    for name, command in group.commands.items():
+        full = f"{prefix}{name}"
+        found[full] = command.get_short_help_str(110)
+        if isinstance(command, click.Group):
+            found.update(_commands(command, full + " "))
+    return found
+
+
+def test_readme_cli_reference_is_the_real_command_tree() -> None:
+    section = (ROOT / "README.md").read_text().split("## CLI reference", 1)[1].split("\n## ", 1)[0]
+    rows = dict(re.findall(r"^\| `([a-z -]+)` \| (.*) \|$", section, re.MULTILINE))
+    real = {name: text for name, text in _commands(cli).items() if name not in ("token documents", "token rules")}
+    assert rows == real
