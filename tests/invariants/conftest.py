@@ -10,17 +10,18 @@ import os
 
 from hypothesis import HealthCheck, Phase, settings
 
-CI_EXAMPLES = 12
+CI_EXAMPLES = 20
 CI_STEPS = 25
 
 
-def budget() -> settings:
-    """Derandomised CI budget, or the deeper one named by the environment (then randomised)."""
+def budget(ci_examples: int = CI_EXAMPLES) -> settings:
+    """Derandomised CI budget (``ci_examples`` sequences of ``CI_STEPS`` steps), or the deeper one named by the
+    environment (then randomised)."""
     examples = os.environ.get("HKTOKEN_INVARIANT_EXAMPLES")
     steps = int(os.environ.get("HKTOKEN_INVARIANT_STEPS", CI_STEPS))
     return settings(
         derandomize=examples is None,
-        max_examples=int(examples) if examples else CI_EXAMPLES,
+        max_examples=int(examples) if examples else ci_examples,
         stateful_step_count=steps,
         deadline=None,
         database=None,

@@ -147,8 +147,11 @@ class ComplianceMachine(RuleBasedStateMachine):
             refusal = Refusal("InvestorNotRegistered", {"id": investor_id.encode().ljust(32, b"\0")})
         else:
             refusal = None
-        self.step(refusal, lambda: self.world.registry.revoke(self.world.admin, investor_id),
-                  lambda: setattr(holder, "revoked", True))  # fmt: skip
+        self.step(
+            refusal,
+            lambda: self.world.registry.revoke(self.world.admin, investor_id),
+            lambda: setattr(holder, "revoked", True),
+        )
 
     @rule(investor_id=investor_ids)
     def reinstate(self, investor_id: str) -> None:
@@ -158,8 +161,11 @@ class ComplianceMachine(RuleBasedStateMachine):
             if holder.registered
             else Refusal("InvestorNotRegistered", {"id": investor_id.encode().ljust(32, b"\0")})
         )
-        self.step(refusal, lambda: self.world.registry.reinstate(self.world.admin, investor_id),
-                  lambda: setattr(holder, "revoked", False))  # fmt: skip
+        self.step(
+            refusal,
+            lambda: self.world.registry.reinstate(self.world.admin, investor_id),
+            lambda: setattr(holder, "revoked", False),
+        )
 
     @rule(investor_id=investor_ids, days=st.integers(1, 60))
     def renew(self, investor_id: str, days: int) -> None:
@@ -170,8 +176,11 @@ class ComplianceMachine(RuleBasedStateMachine):
             if holder.registered
             else Refusal("InvestorNotRegistered", {"id": investor_id.encode().ljust(32, b"\0")})
         )
-        self.step(refusal, lambda: self.world.registry.renew_kyc(self.world.admin, investor_id, expiry),
-                  lambda: setattr(holder, "expiry", int(expiry.timestamp())))  # fmt: skip
+        self.step(
+            refusal,
+            lambda: self.world.registry.renew_kyc(self.world.admin, investor_id, expiry),
+            lambda: setattr(holder, "expiry", int(expiry.timestamp())),
+        )
 
     @rule(days=st.sampled_from([1, 2, 7]))
     def time_passes(self, days: int) -> None:
@@ -186,16 +195,22 @@ class ComplianceMachine(RuleBasedStateMachine):
         wallet = self.w(to)
         value = self.units(how, wallet) or 1
         refusal = self.model.mint(wallet, value, self.now())
-        self.step(refusal, lambda: self.token.mint(self.world.issuer, wallet, self.token.from_units(value)),
-                  lambda: self.model.move(ZERO, wallet, value))  # fmt: skip
+        self.step(
+            refusal,
+            lambda: self.token.mint(self.world.issuer, wallet, self.token.from_units(value)),
+            lambda: self.model.move(ZERO, wallet, value),
+        )
 
     @rule(owner=wallet_names, how=amounts)
     def burn(self, owner: str, how: str | Decimal) -> None:
         wallet = self.w(owner)
         value = self.units(how, wallet)
         refusal = self.model.burn(wallet, value)
-        self.step(refusal, lambda: self.token.burn(self.world.issuer, wallet, self.token.from_units(value)),
-                  lambda: self.model.move(wallet, ZERO, value, seize=True))  # fmt: skip
+        self.step(
+            refusal,
+            lambda: self.token.burn(self.world.issuer, wallet, self.token.from_units(value)),
+            lambda: self.model.move(wallet, ZERO, value, seize=True),
+        )
 
     # ----------------------------------------------------------------------------------------- holders
 
@@ -204,8 +219,11 @@ class ComplianceMachine(RuleBasedStateMachine):
         src, dst = self.w(sender), self.w(to)
         value = self.units(how, src)
         refusal = self.model.transfer(src, dst, value, self.now())
-        self.step(refusal, lambda: self.token.transfer(self.signers[sender], dst, self.token.from_units(value)),
-                  lambda: self.model.move(src, dst, value))  # fmt: skip
+        self.step(
+            refusal,
+            lambda: self.token.transfer(self.signers[sender], dst, self.token.from_units(value)),
+            lambda: self.model.move(src, dst, value),
+        )
 
     @rule(owner=wallet_names, spender=wallet_names, how=amounts)
     def approve(self, owner: str, spender: str, how: str | Decimal) -> None:
@@ -224,8 +242,11 @@ class ComplianceMachine(RuleBasedStateMachine):
             self.model.spend_allowance(src, who, value)
             self.model.move(src, dst, value)
 
-        self.step(refusal, lambda: self.token.transfer_from(self.signers[spender], src, dst,
-                                                            self.token.from_units(value)), effect)  # fmt: skip
+        self.step(
+            refusal,
+            lambda: self.token.transfer_from(self.signers[spender], src, dst, self.token.from_units(value)),
+            effect,
+        )
 
     @rule(owner=wallet_names, spender=wallet_names, how=amounts, replay=st.booleans())
     def permit(self, owner: str, spender: str, how: str | Decimal, replay: bool) -> None:
@@ -239,8 +260,9 @@ class ComplianceMachine(RuleBasedStateMachine):
             )
         else:
             src = self.w(owner)
-            signed = self.token.sign_permit(self.signers[owner], self.w(spender), self.token.from_units(
-                self.units(how, src)))  # fmt: skip
+            signed = self.token.sign_permit(
+                self.signers[owner], self.w(spender), self.token.from_units(self.units(how, src))
+            )
             refusal = None
         self.step(
             refusal,
@@ -266,8 +288,9 @@ class ComplianceMachine(RuleBasedStateMachine):
         def effect() -> None:
             self.model.frozen[wallet] = self.model.frozen.get(wallet, 0) + value
 
-        self.step(refusal, lambda: self.token.freeze_partial(self.world.agent, wallet, self.token.from_units(value)),
-                  effect)  # fmt: skip
+        self.step(
+            refusal, lambda: self.token.freeze_partial(self.world.agent, wallet, self.token.from_units(value)), effect
+        )
 
     @rule(target_=wallet_names, how=amounts)
     def unfreeze_partial(self, target_: str, how: str | Decimal) -> None:
@@ -280,8 +303,9 @@ class ComplianceMachine(RuleBasedStateMachine):
         def effect() -> None:
             self.model.frozen[wallet] = frozen - value
 
-        self.step(refusal, lambda: self.token.unfreeze_partial(self.world.agent, wallet,
-                                                               self.token.from_units(value)), effect)  # fmt: skip
+        self.step(
+            refusal, lambda: self.token.unfreeze_partial(self.world.agent, wallet, self.token.from_units(value)), effect
+        )
 
     @rule(sender=wallet_names, to=st.one_of(wallet_names, st.just("treasury")), how=amounts)
     def forced_transfer(self, sender: str, to: str, how: str | Decimal) -> None:
@@ -289,15 +313,21 @@ class ComplianceMachine(RuleBasedStateMachine):
         dst = self.world.treasury.address if to == "treasury" else self.w(to)
         value = self.units(how, src)
         refusal = self.model.forced_transfer(src, dst, value, self.now())
-        self.step(refusal, lambda: self.token.forced_transfer(self.world.agent, src, dst, self.token.from_units(value)),
-                  lambda: self.model.move(src, dst, value, seize=True))  # fmt: skip
+        self.step(
+            refusal,
+            lambda: self.token.forced_transfer(self.world.agent, src, dst, self.token.from_units(value)),
+            lambda: self.model.move(src, dst, value, seize=True),
+        )
 
     @rule(lost=wallet_names, new=wallet_names, investor_id=investor_ids)
     def recover(self, lost: str, new: str, investor_id: str) -> None:
         old, fresh = self.w(lost), self.w(new)
         refusal = self.model.recover(old, fresh, investor_id, self.now())
-        self.step(refusal, lambda: self.token.recover(self.world.agent, old, fresh, investor_id),
-                  lambda: self.model.recovered(old, fresh))  # fmt: skip
+        self.step(
+            refusal,
+            lambda: self.token.recover(self.world.agent, old, fresh, investor_id),
+            lambda: self.model.recovered(old, fresh),
+        )
 
     # ----------------------------------------------------------------------------------------- pauser
 
@@ -331,10 +361,14 @@ class ComplianceMachine(RuleBasedStateMachine):
         assert state["holders"] == model.holder_count()
         assert state["paused"] == model.paused
         pairs = sorted(model.allowances)
-        got = batch_call(
-            self.world.chain,
-            [(self.token.address, "allowance", ["address", "address"], list(p), ["uint256"]) for p in pairs],
-        ) if pairs else []  # fmt: skip
+        got = (
+            batch_call(
+                self.world.chain,
+                [(self.token.address, "allowance", ["address", "address"], list(p), ["uint256"]) for p in pairs],
+            )
+            if pairs
+            else []
+        )
         assert dict(zip(pairs, got, strict=True)) == model.allowances
 
 
