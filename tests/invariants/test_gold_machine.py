@@ -7,6 +7,7 @@ supply, escrow, reserve, bar count, and supply <= fine weight in custody.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -125,7 +126,7 @@ class GoldMachine(RuleBasedStateMachine):
         if refusal is None:
             send()
             effect()
-            self.outcomes["accepted"] += 1
+            self.outcomes[f"accepted {sys._getframe(1).f_code.co_name}"] += 1
             return
         name = "SpecError" if isinstance(refusal, SpecError) else refusal.error
         self.outcomes[f"refused {name}"] += 1
