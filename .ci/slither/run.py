@@ -12,6 +12,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -65,8 +66,11 @@ def main() -> int:
         "--json", str(out),
     ]  # fmt: skip
     log = out.with_name("slither.log")
-    with log.open("w") as handle:
-        rc = subprocess.run(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, check=False).returncode
+    # crytic-compile walks up from its working directory for a framework config and, finding the checkout's
+    # foundry.toml, would shell out to `forge config` (not on PATH, and its solc settings are not ours): run it
+    # from an empty directory outside the checkout; sources still resolve against --solc-working-dir.
+    with log.open("w") as handle, tempfile.TemporaryDirectory(prefix="hktoken-slither-") as cwd:
+        rc = subprocess.run(command, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, check=False).returncode
     if rc != 0 or not out.is_file():
         print(f"slither: failed (exit {rc}); see {log}")
         print(log.read_text()[-3000:])
