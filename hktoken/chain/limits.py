@@ -36,8 +36,8 @@ class NodeLimits:
 def node_limits(chain: Chain, *, tx_gas_cap: int | None = None) -> NodeLimits:
     """The latest block's gas limit, and the per-transaction cap when the caller (or the one sender) learned it.
 
-    No JSON-RPC method reports EIP-7825's cap; the one sender learns it from a refusal (``TransactionSender.tx_gas_cap``)
-    and ``bench/scale.py`` passes it for a node started with ``--enable-tx-gas-limit``."""
+    No JSON-RPC method reports EIP-7825's cap: the one sender learns it from a refusal
+    (``TransactionSender.tx_gas_cap``), or a caller that started the node with ``--enable-tx-gas-limit`` passes it."""
     latest = chain.w3.eth.get_block("latest")
     cap = tx_gas_cap if tx_gas_cap is not None else chain.sender.tx_gas_cap
     return NodeLimits(int(latest["gasLimit"]), cap)
