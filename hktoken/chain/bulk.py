@@ -76,7 +76,7 @@ class BulkSender:
         self.nudges = 0
         """How many times a stalled dev node was mined by hand (``evm_mine``) in this sender's runs."""
 
-    def _batch(self, requests_: Sequence[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+    def batch(self, requests_: Sequence[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
         """Answers to ``requests_`` in order, in JSON-RPC batch requests of at most ``rpc_batch_size``."""
         provider = self._chain.w3.provider
         answers: list[dict[str, Any]] = []
@@ -143,7 +143,7 @@ class BulkSender:
         gather every receipt."""
         known = self._receipts([tx.tx_hash for tx in signed])
         pending = [tx for tx, receipt in zip(signed, known, strict=True) if receipt is None]
-        answers = self._batch([("eth_sendRawTransaction", [tx.raw]) for tx in pending])
+        answers = self.batch([("eth_sendRawTransaction", [tx.raw]) for tx in pending])
         for tx, answer in zip(pending, answers, strict=True):
             error = answer.get("error")
             if error is not None and not _already_known(str(error)):
@@ -160,7 +160,7 @@ class BulkSender:
         return BulkResult(tuple(signed), tuple(gas_used))
 
     def _receipts(self, hashes: Sequence[str]) -> list[dict[str, Any] | None]:
-        answers = self._batch([("eth_getTransactionReceipt", [h]) for h in hashes])
+        answers = self.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
         return [answer.get("result") for answer in answers]
 
     def gather(self, signed: Sequence[SignedTransaction], *, progress: Progress | None = None) -> list[dict[str, Any]]:
