@@ -80,8 +80,7 @@ class BulkSender:
         """Answers to ``requests_`` in order, in JSON-RPC batch requests of at most ``rpc_batch_size``."""
         provider = self._chain.w3.provider
         answers: list[dict[str, Any]] = []
-        for start in range(0, len(requests_), self.rpc_batch_size):
-            chunk = list(requests_[start : start + self.rpc_batch_size])
+        for chunk in _chunks(requests_, self.rpc_batch_size):
             try:
                 result = provider.make_batch_request(chunk)  # type: ignore[attr-defined]
             except requests.RequestException as exc:
@@ -98,7 +97,12 @@ class BulkSender:
         latest = w3.eth.get_block("latest")
         base_fee = int(latest.get("baseFeePerGas", 0) or 0)
         priority = 10**9
-        fees = {"maxFeePerGas": 2 * base_fee + priority, "maxPriorityFeePerGas": priority}
+        # Full blocks raise the base fee by 12.5% each: a fee cap of twice today's base fee is outgrown after six
+        # batches, and every later transaction would then wait forever. Cap it at the base fee after one full block
+        # this run can fill (only the base fee plus the tip is paid).
+        blocks = min(-(-sum(c.gas for c in calls) // max(int(latest["gasLimit"]), 1)) + 1, 100)
+        growth = max(2 * base_fee, base_fee * 9**blocks // 8**blocks)
+        fees = {"maxFeePerGas": growth + priority, "maxPriorityFeePerGas": priority}
         signed: list[SignedTransaction] = []
         for offset, call in enumerate(calls):
             tx: dict[str, Any] = {
@@ -197,6 +201,27 @@ class BulkSender:
                 continue
             time.sleep(POLL_SECONDS)
         return [receipts[tx.tx_hash] for tx in signed]
+
+
+BODY_BUDGET = 1_500_000
+"""Bytes of parameters per JSON-RPC batch: under anvil's 2 MiB body limit with room for the JSON around them."""
+
+
+def _chunks(requests_: Sequence[tuple[str, list[Any]]], most: int) -> list[list[tuple[str, list[Any]]]]:
+    """``requests_`` split into batches of at most ``most`` requests and about BODY_BUDGET bytes each."""
+    chunks: list[list[tuple[str, list[Any]]]] = []
+    current: list[tuple[str, list[Any]]] = []
+    size = 0
+    for request in requests_:
+        length = len(str(request[1])) + 64
+        if current and (len(current) >= most or size + length > BODY_BUDGET):
+            chunks.append(current)
+            current, size = [], 0
+        current.append(request)
+        size += length
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _already_known(message: str) -> bool:
