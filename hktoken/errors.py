@@ -33,6 +33,15 @@ class ChainError(HKTokenError):
     """A node could not be started or reached, or it is not the node we expected."""
 
 
+class TransactionStuck(ChainError):
+    """A pipelined transaction stayed unmined past the deadline; ``nonce`` and ``tx_hash`` name the first one."""
+
+    def __init__(self, message: str, *, nonce: int, tx_hash: str, fix: str | None = None) -> None:
+        super().__init__(message, fix=fix)
+        self.nonce = nonce
+        self.tx_hash = tx_hash
+
+
 class SignerError(HKTokenError):
     """A signing key could not be loaded (missing variable, unreadable keystore, wrong password)."""
 
