@@ -13,30 +13,24 @@ issuer with your own key (the other parties are the node's dev accounts).
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from _script import run_example
 from eth_account.signers.local import LocalAccount
 
 from hktoken import (
-    Anvil,
     Chain,
     ComplianceRules,
     DvPSettlement,
     HKDStablecoin,
-    HKTokenError,
     Investor,
     InvestorClass,
     InvestorRegistry,
     RWAToken,
     TransferRestricted,
-    connect,
-    dev_accounts,
-    signer_from_env,
 )
 
 HONG_KONG = 344
@@ -104,37 +98,10 @@ def run(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
     print(f"final: {balances()}")
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="A DvP trade signed by both parties and submitted by a broker.")
-    parser.add_argument("--rpc-url", help="a node to use instead of starting anvil")
-    parser.add_argument("--private-key-env", metavar="NAME", help="environment variable holding the issuer's key")
-    return parser.parse_args(argv)
-
-
-@contextmanager
-def open_chain(args: argparse.Namespace) -> Iterator[tuple[Chain, list[LocalAccount]]]:
-    """Our own anvil and its accounts, or the node at ``--rpc-url`` with its dev accounts (the issuer's key from
-    ``--private-key-env`` when given)."""
-    if args.rpc_url is None:
-        node = Anvil()
-        with node as chain:
-            yield chain, node.accounts
-        return
-    accounts = dev_accounts()
-    if args.private_key_env:
-        accounts[0] = signer_from_env(args.private_key_env)
-    yield connect(args.rpc_url), accounts
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        with open_chain(args) as (chain, accounts):
-            run(chain, accounts)
-    except HKTokenError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return run_example(
+        run, description="A DvP trade signed by both parties and submitted by a broker.", key_holder="issuer", argv=argv
+    )
 
 
 if __name__ == "__main__":

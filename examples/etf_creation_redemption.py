@@ -13,30 +13,24 @@ to deploy with your own key (the other parties are the node's dev accounts).
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from _script import run_example
 from eth_account.signers.local import LocalAccount
 
 from hktoken import (
-    Anvil,
     Chain,
     FundAdministrator,
     FundRoles,
     FundTerms,
     FundToken,
     HKDStablecoin,
-    HKTokenError,
     Investor,
     InvestorClass,
     InvestorRegistry,
-    connect,
-    dev_accounts,
-    signer_from_env,
 )
 
 HONG_KONG = 344
@@ -114,37 +108,10 @@ def run(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
     print(f"final fund: supply {token.total_supply().normalize():,f} shares, cash account HK${cash:,.2f}")
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="ETF creation and redemption in creation units at NAV.")
-    parser.add_argument("--rpc-url", help="a dev node (anvil, Hardhat) to use instead of starting anvil")
-    parser.add_argument("--private-key-env", metavar="NAME", help="environment variable holding the manager's key")
-    return parser.parse_args(argv)
-
-
-@contextmanager
-def open_chain(args: argparse.Namespace) -> Iterator[tuple[Chain, list[LocalAccount]]]:
-    """Our own anvil and its accounts, or the node at ``--rpc-url`` with its dev accounts (the manager's key from
-    ``--private-key-env`` when given)."""
-    if args.rpc_url is None:
-        node = Anvil()
-        with node as chain:
-            yield chain, node.accounts
-        return
-    accounts = dev_accounts()
-    if args.private_key_env:
-        accounts[0] = signer_from_env(args.private_key_env)
-    yield connect(args.rpc_url), accounts
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        with open_chain(args) as (chain, accounts):
-            run(chain, accounts)
-    except HKTokenError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return run_example(
+        run, description="ETF creation and redemption in creation units at NAV.", key_holder="manager", argv=argv
+    )
 
 
 if __name__ == "__main__":
