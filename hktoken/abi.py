@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
 ROLE_SUFFIX = "_ROLE"
@@ -30,6 +32,31 @@ def signature(item: dict[str, Any]) -> str:
 def selector(item: dict[str, Any]) -> bytes:
     """The 4-byte selector of a function or error ABI entry."""
     return keccak(text=signature(item))[:4]
+
+
+class Calldata:
+    """Encodes calls of one function: the selector and argument types worked out once, each call by ``eth_abi``.
+
+    web3's ``Contract.encode_abi`` validates the whole ABI and re-derives every selector on each call (about 3 ms
+    here): too slow for 10,000 rows. Arguments go in as ``eth_abi`` takes them (bytes32 as bytes, addresses as
+    checksummed strings, arrays as lists); there is no overload resolution, so the name must be unique."""
+
+    def __init__(self, abi: list[dict[str, Any]], name: str) -> None:
+        matches = [item for item in functions(abi) if item.get("name") == name]
+        if len(matches) != 1:
+            raise ValueError(f"the ABI has {len(matches)} functions named {name!r}, not one")
+        item = matches[0]
+        self.name = name
+        self.types = [canonical_type(i) for i in item.get("inputs", [])]
+        self.selector = selector(item)
+
+    def __call__(self, *args: Any) -> str:
+        """``0x`` + selector + the ABI-encoded arguments."""
+        return "0x" + (self.selector + abi_encode(self.types, list(args))).hex()
+
+    def many(self, args: Sequence[Sequence[Any]]) -> list[str]:
+        """The calldata of one call per argument list."""
+        return [self(*a) for a in args]
 
 
 def functions(abi: list[dict[str, Any]]) -> list[dict[str, Any]]:

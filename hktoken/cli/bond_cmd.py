@@ -7,14 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import click
-from eth_typing import ChecksumAddress
+from eth_typing import ChecksumAddress, HexStr
 from web3.types import TxReceipt
 
 from hktoken.abi import role_id
+from hktoken.bulk.coupons import push_coupons
+from hktoken.bulk.onboard import parse_expiry
 from hktoken.cli import display
-from hktoken.cli.investor_cmd import parse_expiry
 from hktoken.cli.options import Session, json_option, node_options, pass_session, signer_options
 from hktoken.cli.refs import Kind, resolve, token_option
 from hktoken.cli.status_cmd import StatusSection, register_status_section
@@ -23,7 +25,7 @@ from hktoken.contracts.stablecoin import HKDStablecoin
 from hktoken.contracts.token import RWAToken
 from hktoken.errors import SpecError
 from hktoken.models.common import to_address
-from hktoken.units import to_base_units
+from hktoken.units import from_base_units, to_base_units
 
 PRINCIPAL = "principal"
 
@@ -171,12 +173,32 @@ def claim_command(session: Session, token_ref: str) -> None:
     )
 
 
-@_bond_command("push", "Pay the coupons owed to each HOLDER (PAYER_ROLE); one that cannot be paid is skipped.")
-@click.argument("holders", nargs=-1, required=True)
-def push_command(session: Session, token_ref: str, holders: tuple[str, ...]) -> None:
+@_bond_command(
+    "push",
+    "Pay the coupons owed to each HOLDER, or with --all to every holder in node-sized batches, journaled and "
+    "resumable (PAYER_ROLE); one that cannot be paid is skipped.",
+)
+@click.argument("holders", nargs=-1)
+@click.option("--all", "everyone", is_flag=True, default=False, help="Every wallet that ever held the bond.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the --all run's journal (deployments/<chain>/runs/; default: the current folder).",
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="With --all: at most N holders a tx.")
+def push_command(
+    session: Session, token_ref: str, holders: tuple[str, ...], everyone: bool, out: Path | None,
+    batch_size: int | None,
+) -> None:  # fmt: skip
+    if everyone == bool(holders):
+        raise SpecError("name the holders to pay, or pass --all (not both)", fix="e.g. `hktoken bond push --all`")
     wallets = [to_address(h, what="holder") for h in holders]
     bond = bond_at(session, token_ref)
     _has(bond, "PAYER_ROLE", session.signer.address, agent=True)
+    if everyone:
+        _push_all(session, bond, out or Path.cwd(), batch_size)
+        return
     with display.progress(f"reading the coupons owed to {display.plural(len(wallets), 'holder')}", len(wallets)) as bar:
         owed = []
         for wallet in wallets:
@@ -193,6 +215,29 @@ def push_command(session: Session, token_ref: str, holders: tuple[str, ...]) -> 
         {"action": "push", "holders": wallets, "amounts": [display.amount(o) for o in owed]},
         [receipt],
     )
+
+
+def _push_all(session: Session, bond: BondToken, out: Path, batch_size: int | None) -> None:
+    currency = bond.raw.currency_code().decode()
+    with display.progress("paying every holder", total=None) as bar:
+        result = push_coupons(session.chain, session.signer, bond, out=out, max_rows=batch_size,
+                              progress=display.blocks_read(bar))  # fmt: skip
+    total = from_base_units(result.owed_units, bond.payment_decimals)
+    text = (
+        f"pushed {display.amount(total, currency)} of coupons of {bond.symbol} to "
+        f"{display.plural(result.pushed, 'holder')} of {result.holders} in "
+        f"{display.plural(len(result.transactions), 'transaction')}"
+    )
+    if result.unpaid:
+        text += f" ({result.unpaid} could not be paid: see CouponPaymentSkipped)"
+    receipts = [session.chain.w3.eth.get_transaction_receipt(HexStr(h)) for h in result.transactions]
+    display.sent(
+        session,
+        text,
+        {"action": "push", "holders": result.holders, "pushed": result.pushed, "amount": display.amount(total),
+         "unpaid": result.unpaid, "journal": str(result.journal), "gas_used": result.gas_used},
+        receipts,
+    )  # fmt: skip
 
 
 @_bond_command(

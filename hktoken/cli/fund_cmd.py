@@ -14,8 +14,8 @@ from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
 
 from hktoken.abi import role_id
+from hktoken.bulk.onboard import parse_expiry
 from hktoken.cli import display
-from hktoken.cli.investor_cmd import parse_expiry
 from hktoken.cli.options import Session, json_option, node_options, pass_session, signer_options
 from hktoken.cli.refs import Kind, resolve, token_option
 from hktoken.cli.status_cmd import StatusSection, register_status_section

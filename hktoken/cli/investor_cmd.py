@@ -3,58 +3,41 @@
 
 from __future__ import annotations
 
-import csv
+import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
-from eth_typing import ChecksumAddress
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from eth_typing import ChecksumAddress, HexStr
 
+from hktoken.bulk.onboard import (
+    ImportRejected,
+    onboard,
+    parse_class,
+    parse_expiry,
+    plan_onboarding,
+    read_onboarding_csv,
+)
 from hktoken.chain.connection import Chain
 from hktoken.cli import display
 from hktoken.cli.countries import country_code, country_label
 from hktoken.cli.options import Session, json_option, node_options, pass_session, signer_options
-from hktoken.cli.refs import registry_at, registry_option
+from hktoken.cli.refs import registry_at, registry_option, token_at
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.errors import SpecError
-from hktoken.models.common import Address, spec_error, to_address
+from hktoken.models.common import to_address
 from hktoken.models.investor import Investor, InvestorClass, InvestorProfile, investor_id_bytes, investor_id_text
 from hktoken.reports.calls import call_many
+from hktoken.units import from_base_units
 
 _WALLET = re.compile(r"0x[0-9a-fA-F]{40}")
-_SEPARATORS = re.compile(r"[;\s|]+")
-IMPORT_BATCH = 50  # investors per batchRegisterInvestors transaction: far inside any block's gas limit
-IMPORT_COLUMNS = ("id", "wallets", "country", "class", "kyc_expiry", "kyc_days", "omnibus")
 
 
 # --------------------------------------------------------------------------------------------- parsing
-
-
-def parse_class(text: str) -> InvestorClass:
-    """``professional``, ``PRO`` or ``2`` -> InvestorClass.PROFESSIONAL."""
-    value = text.strip().upper()
-    for klass in InvestorClass:
-        if value in (klass.name, str(int(klass))) or (len(value) >= 3 and klass.name.startswith(value)):
-            return klass
-    known = ", ".join(f"{c.name.lower()} ({int(c)})" for c in InvestorClass)
-    raise SpecError(f"investor class {text!r} is not one of {known}", fix="pass e.g. --class professional")
-
-
-def parse_expiry(text: str) -> datetime:
-    """``2027-06-30`` (midnight UTC) or an ISO date-time (UTC unless it says otherwise)."""
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-            day = date.fromisoformat(text.strip())
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise SpecError(f"KYC expiry {text!r} is not a date", fix="write it as YYYY-MM-DD, e.g. 2027-06-30") from exc
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def resolve_expiry(chain: Chain, expiry: str | None, days: int | None) -> datetime:
@@ -532,178 +515,98 @@ def _status(record: InvestorProfile, now: int) -> str:
 # --------------------------------------------------------------------------------------------- import
 
 
-def _parsed_text(parse: Callable[[str], Any], value: Any) -> Any:
-    """A CSV cell given as text, parsed (a SpecError becomes the ValueError pydantic reports with the field)."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return parse(value)
-    except SpecError as exc:
-        raise ValueError(exc.message) from exc
-
-
-class _ImportRow(BaseModel):
-    """One CSV row, as written by people: country HK or 344, class by name, wallets separated by ``;``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    wallets: list[Address] = Field(min_length=1, max_length=InvestorRegistry.MAX_WALLETS_PER_INVESTOR)
-    country: int
-    investor_class: InvestorClass = Field(alias="class")
-    kyc_expiry: datetime | None = None
-    kyc_days: int | None = Field(default=None, ge=1)
-    omnibus: bool = False
-
-    @field_validator("wallets", mode="before")
-    @classmethod
-    def _split(cls, value: Any) -> Any:
-        return [w for w in _SEPARATORS.split(value.strip()) if w] if isinstance(value, str) else value
-
-    @field_validator("country", mode="before")
-    @classmethod
-    def _country(cls, value: Any) -> Any:
-        return _parsed_text(country_code, value)
-
-    @field_validator("investor_class", mode="before")
-    @classmethod
-    def _class(cls, value: Any) -> Any:
-        return _parsed_text(parse_class, value)
-
-    @field_validator("kyc_expiry", mode="before")
-    @classmethod
-    def _expiry(cls, value: Any) -> Any:
-        return _parsed_text(parse_expiry, value)
-
-    def investor(self, now: datetime) -> Investor:
-        if (self.kyc_expiry is None) == (self.kyc_days is None):
-            raise SpecError("give kyc_expiry or kyc_days (one of them)", fix="fill exactly one of the two columns")
-        expiry = self.kyc_expiry if self.kyc_expiry is not None else now + timedelta(days=self.kyc_days or 0)
-        return Investor(
-            id=self.id,
-            wallets=self.wallets,
-            country=self.country,
-            investor_class=self.investor_class,
-            kyc_expiry=expiry,
-            omnibus=self.omnibus,
-        )
-
-
-def read_investor_csv(path: Path, now: datetime) -> list[tuple[int, Investor]]:
-    """``(line, Investor)`` for every row of an import file; SpecError naming the file and line of the first bad
-    row (nothing has been sent)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise SpecError(f"cannot read {path}: {exc.strerror}", fix="check the file path") from exc
-    reader = csv.DictReader(text.splitlines())
-    columns = [str(c).strip().lower() for c in reader.fieldnames or []]
-    unknown = sorted(set(columns) - set(IMPORT_COLUMNS))
-    if not columns or unknown or not {"id", "wallets", "country", "class"} <= set(columns):
-        what = f"unknown column {unknown[0]!r}" if unknown else "the header must name id, wallets, country, class"
-        raise SpecError(f"{path}:1: {what}", fix=f"use the columns {', '.join(IMPORT_COLUMNS)}")
-    found = []
-    for row in reader:
-        line = reader.line_num
-        values = {str(k).strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
-        if None in row:
-            raise SpecError(f"{path}:{line}: more fields than columns", fix="quote a field that holds a comma")
-        try:
-            parsed = _ImportRow.model_validate({k: v for k, v in values.items() if v != ""})
-            found.append((line, parsed.investor(now)))
-        except ValidationError as exc:
-            problem = spec_error(exc, "investor")
-            raise SpecError(f"{path}:{line}: {problem.message}", fix=problem.fix) from exc
-        except SpecError as exc:
-            raise SpecError(f"{path}:{line}: {exc.message}", fix=exc.fix) from exc
-    if not found:
-        raise SpecError(f"{path}: no investors after the header", fix="add one row per investor")
-    return found
-
-
-def check_new_investors(registry: InvestorRegistry, path: Path, rows: Sequence[tuple[int, Investor]]) -> None:
-    """Everything the register would refuse, named by line, before the first transaction."""
-    chain = registry.chain
-    block = chain.w3.eth.block_number
-    now = int(chain.w3.eth.get_block(block)["timestamp"])
-    ids: dict[bytes, int] = {}
-    wallets: dict[str, int] = {}
-    for line, investor in rows:
-        if investor.id_bytes in ids:
-            raise SpecError(
-                f"{path}:{line}: investor {investor.id} is also on line {ids[investor.id_bytes]}",
-                fix="list each investor once",
-            )
-        ids[investor.id_bytes] = line
-        if investor.kyc_expiry_timestamp <= now:
-            raise SpecError(
-                f"{path}:{line}: KYC expiry {display.when(investor.kyc_expiry)} is not in the future",
-                fix="renew the KYC check first, or correct the date",
-            )
-        for wallet in investor.wallets:
-            if wallet in wallets:
-                raise SpecError(
-                    f"{path}:{line}: wallet {wallet} is also on line {wallets[wallet]}",
-                    fix="give each wallet to one investor only",
-                )
-            wallets[wallet] = line
-    records = call_many(chain, registry.contract, "investor", [[i] for i in ids], block)
-    for (raw_id, line), record in zip(ids.items(), records, strict=True):
-        if record[0] != 0:
-            raise SpecError(
-                f"{path}:{line}: investor {investor_id_text(raw_id)} is already registered",
-                fix="remove the row, or use `hktoken investor update`",
-            )
-    profiles = call_many(chain, registry.contract, "profileOf", [[w] for w in wallets], block)
-    for (wallet, line), profile in zip(wallets.items(), profiles, strict=True):
-        if profile[0] != 0:
-            raise SpecError(
-                f"{path}:{line}: wallet {wallet} is already registered (or retired)",
-                fix="a wallet belongs to one investor for good: use a new wallet",
-            )
-
-
 @investor_group.command("import")
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--batch-size",
-    type=click.IntRange(1, 200),
-    default=IMPORT_BATCH,
-    show_default=True,
-    help="Investors per transaction.",
+    "--token",
+    "token_ref",
+    metavar="ADDRESS|SPEC.CONTRACT",
+    default=None,
+    help="Issue each row's amount of this token to its first wallet (the file has an amount column).",
 )
-@click.option("--dry-run", is_flag=True, default=False, help="Validate the file against the register; send nothing.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="At most this many rows per transaction (default: as many as the node's gas limits allow).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the run's journal (deployments/<chain>/runs/; default: the CSV file's folder).",
+)
+@click.option("--dry-run", is_flag=True, default=False, help="Validate the file against the chain; send nothing.")
 @registry_option()
 @node_options
 @signer_options
 @json_option
 @pass_session
-def import_command(session: Session, csv_file: Path, batch_size: int, dry_run: bool, registry_ref: str) -> None:
-    """Register every investor of a CSV file (header: id,wallets,country,class,kyc_expiry|kyc_days,omnibus;
-    wallets separated by ';'). The whole file is validated before the first transaction."""
+def import_command(
+    session: Session,
+    csv_file: Path,
+    token_ref: str | None,
+    batch_size: int | None,
+    out: Path | None,
+    dry_run: bool,
+    registry_ref: str,
+) -> None:
+    """Register every investor of a CSV file and issue to it (header: id,wallet(s),country,class,
+    kyc_expiry|kyc_days,omnibus[,amount]; wallets separated by ';'). Every row is validated first; rows already on
+    chain in the same state are skipped; a run that stopped half-way resumes from its journal."""
     registry = registry_at(session, registry_ref)
-    now = datetime.fromtimestamp(session.chain.timestamp(), tz=UTC)
-    rows = read_investor_csv(csv_file, now)
-    check_new_investors(registry, csv_file, rows)
-    investors = [investor for _, investor in rows]
+    token = token_at(session, token_ref) if token_ref is not None else None
+    chain = session.chain
+    now = datetime.fromtimestamp(chain.timestamp(), tz=UTC)
+    source = str(csv_file)
+    try:
+        rows = read_onboarding_csv(csv_file, now, decimals=token.decimals if token is not None else None)
+        if dry_run:
+            plan = plan_onboarding(chain, registry, rows, source=source, token=token)
+    except ImportRejected as exc:
+        _rejected(session, exc)
+    investors = [r.investor for r in rows]
     wallets = sum(len(i.wallets) for i in investors)
     summary = f"{display.plural(len(investors), 'investor')} ({display.plural(wallets, 'wallet')})"
     if dry_run:
         session.emit(
-            f"{csv_file}: {summary} valid: nothing sent (--dry-run)",
-            {"file": str(csv_file), "investors": len(investors), "wallets": wallets, "transactions": []},
-        )
+            f"{csv_file}: {summary} valid: nothing sent (--dry-run); would register {len(plan.register)}, link "
+            f"{display.plural(len(plan.wallets), 'further wallet')} and issue to "
+            f"{display.plural(len(plan.mint), 'holder')}"
+            f" ({plan.already_registered} already registered, {plan.already_issued} already issued)",
+            {"file": source, "investors": len(investors), "wallets": wallets, "register": len(plan.register),
+             "link": len(plan.wallets), "issue": len(plan.mint), "already_registered": plan.already_registered,
+             "already_issued": plan.already_issued, "transactions": []},
+        )  # fmt: skip
         return
-    signer = session.signer
-    receipts = []
-    batches = [investors[i : i + batch_size] for i in range(0, len(investors), batch_size)]
-    with display.progress(f"registering {summary}", total=len(investors)) as bar:
-        for batch in batches:
-            receipts += registry.register(signer, batch)
-            display.advance(bar, len(batch))
+    with display.progress(f"registering {summary}", total=len(rows)) as bar:
+        try:
+            result = onboard(chain, session.signer, registry, rows, out=out or csv_file.parent, token=token,
+                             source=source, max_rows=batch_size, progress=display.blocks_read(bar))  # fmt: skip
+        except ImportRejected as exc:
+            _rejected(session, exc)
+    receipts = [chain.w3.eth.get_transaction_receipt(HexStr(h)) for h in result.transactions]
+    batches = result.register_transactions
+    text = f"imported {summary} from {csv_file} in {display.plural(batches, 'batch', 'batches')}"
+    if token is not None:
+        text += f", issued {display.amount(from_base_units(result.issued_units, token.decimals), token.symbol)} to "
+        text += display.plural(result.issued, "holder")
+    skipped = result.already_registered + result.already_issued
+    if skipped:
+        text += f" ({result.already_registered} already registered, {result.already_issued} already issued: skipped)"
     display.sent(
         session,
-        f"imported {summary} from {csv_file} in {len(batches)} batch" + ("es" if len(batches) > 1 else ""),
-        {"file": str(csv_file), "investors": len(investors), "wallets": wallets},
+        text,
+        {"file": source, "investors": len(investors), "wallets": wallets, "registered": result.registered,
+         "wallets_linked": result.wallets_added, "issued": result.issued,
+         "issued_units": str(result.issued_units), "already_registered": result.already_registered,
+         "already_issued": result.already_issued, "journal": str(result.journal), "gas_used": result.gas_used},
         receipts,
-    )
+    )  # fmt: skip
+
+
+def _rejected(session: Session, exc: ImportRejected) -> NoReturn:
+    """With --json, every bad row on stdout (then the one-line error); the error alone otherwise."""
+    if session.as_json:
+        click.echo(json.dumps({"file": exc.source, "problems": [p.model_dump() for p in exc.problems]}))
+    raise exc

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
+from hktoken.bulk.onboard import parse_expiry
 from hktoken.cli import display
-from hktoken.cli.investor_cmd import parse_expiry
 from hktoken.cli.options import Session, json_option, node_options, pass_session, signer_options
 from hktoken.cli.refs import METAVAR, Kind, check_ref, resolve
 from hktoken.contracts.dvp import DvPSettlement

@@ -16,9 +16,10 @@ from typing import Any
 import click
 from eth_typing import ChecksumAddress
 
+from hktoken.bulk.onboard import parse_class, parse_expiry
 from hktoken.cli import display
 from hktoken.cli.countries import country_code, country_label
-from hktoken.cli.investor_cmd import parse_class, parse_expiry, verdict
+from hktoken.cli.investor_cmd import verdict
 from hktoken.cli.options import Session, json_option, node_options, pass_session, signer_options
 from hktoken.cli.refs import token_at, token_option
 from hktoken.contracts.registry import InvestorRegistry

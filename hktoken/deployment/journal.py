@@ -165,26 +165,31 @@ class Journal:
         self.save()
 
     def save(self) -> None:
-        """Write the journal atomically: temporary file, fsync, os.replace, fsync of the folder."""
+        """Write the journal atomically (:func:`write_atomically`)."""
         self.data["updated"] = _now()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.data, indent=2) + "\n"
-        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        write_atomically(self.path, json.dumps(self.data, indent=2) + "\n")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Temporary file in the same folder, fsync, ``os.replace``, fsync of the folder: a crash leaves the old file
+    or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def _hex(value: Any) -> str:

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from hktoken import InvestorClass, SpecError
+from hktoken.bulk.onboard import parse_class, parse_expiry
 from hktoken.cli import display
 from hktoken.cli.countries import ALPHA2_TO_NUMERIC, country_code, country_label
-from hktoken.cli.investor_cmd import parse_class, parse_expiry
 from hktoken.cli.refs import Kind, check_ref
 
 

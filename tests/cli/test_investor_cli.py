@@ -320,7 +320,8 @@ def test_import_dry_run_sends_nothing(world: World, tmp_path: Path) -> None:
     csv_file = write(tmp_path / "a.csv", f"id,wallets,country,class,kyc_days\nHK-1,{CAROL},HK,pro,30\n")
     before = world.nonces()
     assert ok(world.run("investor", "import", str(csv_file), "--dry-run", *reg(world))) == [
-        f"{csv_file}: 1 investor (1 wallet) valid: nothing sent (--dry-run)"
+        f"{csv_file}: 1 investor (1 wallet) valid: nothing sent (--dry-run); would register 1, link 0 further "
+        "wallets and issue to 0 holders (0 already registered, 0 already issued)"
     ]
     assert world.nonces() == before
 
@@ -330,28 +331,30 @@ def test_import_names_the_file_and_line_of_a_bad_row_and_sends_nothing(world: Wo
     good = f"HK-1,{CAROL},HK,professional,2030-01-01\n"
     cases = [
         (header + good + "HK-2,0xnope,HK,retail,2030-01-01\n",
-         "{f}:3: invalid investor: wallets.0: address '0xnope' is not a valid Ethereum address: correct wallets.0"),
+         "{f}:3: wallets.0: address '0xnope' is not a valid Ethereum address: correct wallets.0"),
         (header + good + f"HK-2,{DAVE},ZZ,retail,2030-01-01\n",
-         "{f}:3: invalid investor: country: country 'ZZ' is not an ISO 3166-1 code: correct country"),
+         "{f}:3: country: country 'ZZ' is not an ISO 3166-1 code: correct country"),
         (header + good + f"HK-2,{DAVE},HK,vip,2030-01-01\n",
-         "{f}:3: invalid investor: class: investor class 'vip' is not one of retail (1), professional (2), "
+         "{f}:3: class: investor class 'vip' is not one of retail (1), professional (2), "
          "institutional (3): correct class"),
         (header + good + f"HK-2,{DAVE},HK,retail,\n",
-         "{f}:3: give kyc_expiry or kyc_days (one of them): fill exactly one of the two columns"),
+         "{f}:3: kyc_expiry: give kyc_expiry or kyc_days (one of them): fill exactly one of the two columns"),
         (header + good + f"HK-1,{DAVE},HK,retail,2030-01-01\n",
-         "{f}:3: investor HK-1 is also on line 2: list each investor once"),
+         "{f}:3: id: investor HK-1 is also on line 2: list each investor once"),
         (header + good + f"HK-2,{CAROL},HK,retail,2030-01-01\n",
-         f"{{f}}:3: wallet {CAROL} is also on line 2: give each wallet to one investor only"),
+         f"{{f}}:3: wallet: wallet {CAROL} is also on line 2: give each wallet to one investor only"),
         (header + good + f"HK-2,{DAVE},HK,retail,2020-01-01\n",
-         "{f}:3: KYC expiry 2020-01-01 00:00:00 UTC is not in the future: renew the KYC check first, or correct "
+         "{f}:3: kyc_expiry: KYC expiry 2020-01-01 00:00:00 UTC is not in the future: renew the KYC check first, or correct "
          "the date"),
         (header + good + f"ALICE,{DAVE},HK,retail,2030-01-01\n",
-         "{f}:3: investor ALICE is already registered: remove the row, or use `hktoken investor update`"),
+         "{f}:3: class: investor ALICE is registered with class 2, the file says 1: correct the row, or change the "
+         "investor with `hktoken investor update`/`renew`/`reinstate`"),
         (header + good + f"HK-2,{world.bob.address},HK,retail,2030-01-01\n",
-         f"{{f}}:3: wallet {world.bob.address} is already registered (or retired): a wallet belongs to one investor "
-         "for good: use a new wallet"),
-        ("id,wallet,country\n" + good,
-         "{f}:1: unknown column 'wallet': use the columns id, wallets, country, class, kyc_expiry, kyc_days, omnibus"),
+         f"{{f}}:3: wallet: wallet {world.bob.address} belongs to investor BOB: a wallet belongs to one investor for "
+         "good: use a new wallet"),
+        ("id,wallets,country,class,kyc_expiry,vip\n" + good,
+         "{f}:1: unknown column 'vip': use the columns id, wallet, wallets, country, class, kyc_expiry, kyc_days, "
+         "omnibus, amount"),
         (header, "{f}: no investors after the header: add one row per investor"),
     ]  # fmt: skip
     before = world.nonces()

@@ -1,0 +1,97 @@
+"""Paying a bond's coupons to every holder: ``payCoupons`` in node-sized batches, journaled and resumable.
+
+The holders are every wallet that ever held the bond (its ``Transfer`` events since deployment: a wallet that sold
+after a record date is still owed that coupon). Who is owed what is read in JSON-RPC batches (``claimable``);
+only holders owed something are pushed to. The paying agent itself never pays a coupon twice (each holder's
+accrual index moves on when paid), and a rerun of a stopped push settles its journal first, then pays only who is
+still owed. A holder that cannot be paid (frozen, say) is skipped by the contract with ``CouponPaymentSkipped``
+and counted in ``PushResult.unpaid``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from eth_account.signers.local import LocalAccount
+
+from hktoken.bulk.journal import JournaledRun, SendHook
+from hktoken.chain.bulk import BulkSender, Progress
+from hktoken.contracts.bulk import claimable_of, push_calls
+from hktoken.reports.captable import TRANSFER_TOPIC, deployment_block, replay_transfers
+from hktoken.reports.logs import fetch_logs
+
+if TYPE_CHECKING:
+    from hktoken.chain.connection import Chain
+    from hktoken.contracts.bond import BondToken
+
+
+def bond_holders(bond: BondToken) -> list[str]:
+    """Every wallet that ever held ``bond`` (from its Transfer events), in first-seen order."""
+    chain = bond.chain
+    latest = chain.w3.eth.block_number
+    logs = fetch_logs(chain, [bond.address], deployment_block(chain, bond.address, latest), latest,
+                      topics=[TRANSFER_TOPIC])  # fmt: skip
+    return [str(wallet) for wallet in replay_transfers(logs)]
+
+
+@dataclass
+class PushResult:
+    """What one push run did."""
+
+    journal: Path
+    holders: int
+    """Wallets considered."""
+    pushed: int
+    """Holders owed something and sent a payment (this invocation)."""
+    owed_units: int
+    """What those holders were owed, in payment-token base units."""
+    unpaid: int
+    """Holders still owed after the run (skipped by the paying agent, e.g. frozen)."""
+    transactions: list[str]
+    gas_used: int
+    resent: int
+
+
+def push_coupons(
+    chain: Chain,
+    signer: LocalAccount,
+    bond: BondToken,
+    holders: list[str] | None = None,
+    *,
+    out: Path,
+    tx_gas_cap: int | None = None,
+    max_rows: int | None = None,
+    progress: Progress | None = None,
+    on_signed: SendHook | None = None,
+    sender: BulkSender | None = None,
+) -> PushResult:
+    """Pay every coupon funded so far to ``holders`` (default: every wallet that ever held the bond)."""
+    agent = bond.paying_agent
+    wallets = holders if holders is not None else bond_holders(bond)
+    funded = agent.funded_coupons()
+    digest = hashlib.sha256(repr((agent.address, funded, wallets)).encode()).hexdigest()
+    run = JournaledRun.open(chain, signer, kind=f"push-{funded}", out=out, digest=digest,
+                            target={"bond": bond.address, "agent": agent.address}, sender=sender,
+                            on_signed=on_signed)  # fmt: skip
+    run.settle(progress)
+    owed = claimable_of(chain, agent, wallets)
+    todo = [i for i, amount in enumerate(owed) if amount > 0]
+    calls = push_calls(chain, signer, agent, [wallets[i] for i in todo], tx_gas_cap=tx_gas_cap, max_rows=max_rows)
+    sent = run.send("push", calls, todo, progress)
+    after = claimable_of(chain, agent, [wallets[i] for i in todo]) if todo else []
+    return PushResult(
+        journal=run.journal.path,
+        holders=len(wallets),
+        pushed=len(todo),
+        owed_units=sum(owed[i] for i in todo),
+        unpaid=sum(1 for amount in after if amount > 0),
+        transactions=[tx.tx_hash for tx in sent],
+        gas_used=run.gas_used,
+        resent=run.resent,
+    )
+
+
+__all__ = ["PushResult", "bond_holders", "push_coupons"]

@@ -1,0 +1,242 @@
+"""The journal of a bulk run: every signed transaction, with the rows it carries, written before it is sent.
+
+``<out>/deployments/<chain-id>-<genesis-hash-prefix>/runs/<kind>-<input digest>.json``, one file per run input
+(the same CSV file imported twice opens the same journal), rewritten atomically at every change like the
+deployment manifest (:func:`hktoken.deployment.journal.write_atomically`).
+
+Resuming (:meth:`JournaledRun.settle`) first settles every transaction the journal holds as ``signed``:
+
+- mined: recorded ``done`` (status 1) or ``failed`` (status 0; its rows were not applied);
+- not mined, and its nonce still free: the **same signed bytes** are sent again (same hash, same nonce: it can
+  land once at most) and waited for;
+- not mined, and its nonce taken by another transaction: recorded ``void``; its rows were not applied.
+
+Only then does the caller plan the rest from the chain's state, so a transaction still in a node's pool can never
+be doubled by a new one carrying the same rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_typing import HexStr
+
+from hktoken.chain.bulk import BulkCall, BulkSender, Progress
+from hktoken.chain.connection import Chain
+from hktoken.chain.sender import SignedTransaction
+from hktoken.deployment.journal import GENESIS_PREFIX_CHARS, write_atomically
+from hktoken.deployment.session import genesis_hash
+from hktoken.errors import SpecError, TransactionReverted
+
+FORMAT = "hktoken-bulk-run/1"
+DIGEST_CHARS = 16
+
+SendHook = Callable[[str, Sequence[SignedTransaction]], None]
+"""Called as ``hook(phase, signed)`` after the journal holds ``signed`` and before any of it is sent (tests use it
+to stop a run at that point, as a crash would)."""
+
+
+def input_digest(rows: Iterable[Any]) -> str:
+    """A stable digest of a run's input rows (their JSON)."""
+    text = json.dumps(list(rows), sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_path(out: Path, chain_id: int, genesis: str, kind: str, digest: str) -> Path:
+    """Where the journal of a run lives."""
+    prefix = genesis.removeprefix("0x")[:GENESIS_PREFIX_CHARS]
+    return out / "deployments" / f"{chain_id}-{prefix}" / "runs" / f"{kind}-{digest[:DIGEST_CHARS]}.json"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class BulkJournal:
+    """A bulk run's journal on disk and in memory."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self.data = data
+
+    @classmethod
+    def open(
+        cls, path: Path, *, kind: str, chain_id: int, genesis: str, signer: str, target: dict[str, str], digest: str
+    ) -> BulkJournal:
+        """The journal at ``path`` (new when absent); SpecError when it records another run."""
+        if not path.exists():
+            return cls(path, {
+                "format": FORMAT, "kind": kind, "chain_id": chain_id, "genesis_hash": genesis, "signer": signer,
+                "target": target, "input_digest": digest, "created": _now(), "updated": _now(), "transactions": [],
+            })  # fmt: skip
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SpecError(f"run journal {path} is unreadable ({exc})", fix="restore it, or move it away") from exc
+        expected = {"format": FORMAT, "kind": kind, "chain_id": chain_id, "input_digest": digest}
+        for field, value in expected.items():
+            if data.get(field) != value:
+                raise SpecError(
+                    f"run journal {path} records {field} {data.get(field)!r}, not {value!r}",
+                    fix="pass another --out, or move the journal away",
+                )
+        if str(data.get("genesis_hash", "")).lower() != genesis.lower():
+            raise SpecError(f"run journal {path} belongs to another chain (genesis {data.get('genesis_hash')})",
+                            fix="point --rpc-url at the chain the journal records")  # fmt: skip
+        if str(data.get("signer", "")).lower() != signer.lower():
+            raise SpecError(f"run journal {path} was started by {data.get('signer')}, not {signer}",
+                            fix="sign with the key that started the run")  # fmt: skip
+        if data.get("target") != target:
+            raise SpecError(f"run journal {path} was for {data.get('target')}, not {target}",
+                            fix="pass the contracts the run started with")  # fmt: skip
+        return cls(path, data)
+
+    @property
+    def transactions(self) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = self.data["transactions"]
+        return entries
+
+    def entries(self, *, phase: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        """The transactions of ``phase`` (all phases when None) with ``status`` (any when None)."""
+        return [
+            e for e in self.transactions
+            if (phase is None or e["phase"] == phase) and (status is None or e["status"] == status)
+        ]  # fmt: skip
+
+    def done_rows(self, phase: str) -> set[int]:
+        """The rows (the run's own numbering, e.g. CSV lines) carried by a mined, successful transaction of
+        ``phase``."""
+        rows: set[int] = set()
+        for entry in self.entries(phase=phase, status="done"):
+            rows.update(entry["rows"])
+        return rows
+
+    def record_signed(
+        self, phase: str, calls: Sequence[BulkCall], signed: Sequence[SignedTransaction], row_ids: Sequence[int]
+    ) -> None:
+        """``signed`` (one per call, in order), about to be sent: written before they are. A call's rows are
+        ``row_ids[call.first_row : call.first_row + call.row_count]``."""
+        for call, tx in zip(calls, signed, strict=True):
+            rows = list(row_ids[call.first_row : call.first_row + call.row_count])
+            self.transactions.append({
+                "phase": phase, "rows": rows, "status": "signed", "tx_hash": tx.tx_hash, "nonce": tx.nonce,
+                "gas": tx.gas, "raw_tx": tx.raw, "signed_at": _now(),
+            })  # fmt: skip
+        self.save()
+
+    def record_receipts(self, receipts: dict[str, dict[str, Any]]) -> None:
+        """Mark each entry whose hash has a receipt ``done`` or ``failed``."""
+        for entry in self.transactions:
+            receipt = receipts.get(entry["tx_hash"])
+            if receipt is not None and entry["status"] == "signed":
+                ok = int(str(receipt["status"]), 16) == 1
+                entry.update(status="done" if ok else "failed", block=int(str(receipt["blockNumber"]), 16),
+                             gas_used=int(str(receipt["gasUsed"]), 16))  # fmt: skip
+        self.save()
+
+    def record_void(self, hashes: Iterable[str]) -> None:
+        """These transactions can never be mined: their nonces were taken by others."""
+        void = set(hashes)
+        for entry in self.transactions:
+            if entry["tx_hash"] in void:
+                entry["status"] = "void"
+        self.save()
+
+    def save(self) -> None:
+        self.data["updated"] = _now()
+        write_atomically(self.path, json.dumps(self.data, indent=1) + "\n")
+
+
+def _signed(entry: dict[str, Any], sender: str) -> SignedTransaction:
+    return SignedTransaction(HexStr(entry["raw_tx"]), HexStr(entry["tx_hash"]), int(entry["nonce"]),
+                             sender, int(entry["gas"]))  # type: ignore[arg-type]  # fmt: skip
+
+
+class JournaledRun:
+    """Sends the phases of one bulk run through :class:`BulkSender`, journaling every transaction first."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        signer: LocalAccount,
+        journal: BulkJournal,
+        *,
+        sender: BulkSender | None = None,
+        on_signed: SendHook | None = None,
+    ) -> None:
+        self.chain = chain
+        self.signer = signer
+        self.journal = journal
+        self.sender = sender or BulkSender(chain)
+        self.on_signed = on_signed
+        self.resent = 0
+        """Journaled transactions sent again (same bytes) while settling."""
+        self.voided = 0
+        """Journaled transactions found void (their nonces taken by others) while settling."""
+        self.gas_used = 0
+        """Gas used by the transactions this object sent (settled ones excluded)."""
+
+    @classmethod
+    def open(
+        cls, chain: Chain, signer: LocalAccount, *, kind: str, out: Path, target: dict[str, str], digest: str,
+        sender: BulkSender | None = None, on_signed: SendHook | None = None,
+    ) -> JournaledRun:  # fmt: skip
+        """The run of ``kind`` over input ``digest`` on this chain (its journal opened or created)."""
+        genesis = genesis_hash(chain)
+        path = run_path(out, chain.chain_id, genesis, kind, digest)
+        journal = BulkJournal.open(path, kind=kind, chain_id=chain.chain_id, genesis=genesis,
+                                   signer=signer.address, target=target, digest=digest)  # fmt: skip
+        return cls(chain, signer, journal, sender=sender, on_signed=on_signed)
+
+    def settle(self, progress: Progress | None = None) -> None:
+        """Bring every ``signed`` entry to done, failed or void (module docstring); nothing new is signed."""
+        waiting = sorted(self.journal.entries(status="signed"), key=lambda e: int(e["nonce"]))
+        if not waiting:
+            return
+        found = self.sender.receipts([e["tx_hash"] for e in waiting])
+        self.journal.record_receipts({e["tx_hash"]: r for e, r in zip(waiting, found, strict=True) if r is not None})
+        unmined = [e for e, r in zip(waiting, found, strict=True) if r is None]
+        if not unmined:
+            return
+        latest = int(self.chain.w3.eth.get_transaction_count(self.signer.address, "latest"))
+        dead = [e for e in unmined if int(e["nonce"]) < latest]
+        live = [_signed(e, self.signer.address) for e in unmined if int(e["nonce"]) >= latest]
+        if dead:
+            self.voided += len(dead)
+            self.journal.record_void(e["tx_hash"] for e in dead)
+        if live:
+            self.resent += len(live)
+            receipts = self.sender.submit_and_gather(live, progress=progress)
+            self.journal.record_receipts({tx.tx_hash: r for tx, r in zip(live, receipts, strict=True)})
+
+    def send(
+        self, phase: str, calls: Sequence[BulkCall], row_ids: Sequence[int], progress: Progress | None = None
+    ) -> list[SignedTransaction]:
+        """Sign ``calls``, journal them (with the run's ids of their rows), send them and wait for all.
+        TransactionReverted when one reverted (its rows are not applied; the journal says ``failed``), after the
+        others are recorded."""
+        if not calls:
+            return []
+        signed = self.sender.sign_all(self.signer, calls)
+        self.journal.record_signed(phase, calls, signed, row_ids)
+        if self.on_signed is not None:
+            self.on_signed(phase, signed)
+        receipts = self.sender.submit_and_gather(signed, progress=progress)
+        self.journal.record_receipts({tx.tx_hash: r for tx, r in zip(signed, receipts, strict=True)})
+        failed = [tx for tx, r in zip(signed, receipts, strict=True) if int(str(r["status"]), 16) != 1]
+        if failed:
+            raise TransactionReverted(
+                f"{len(failed)} of {len(signed)} {phase} transactions reverted, first {failed[0].tx_hash} "
+                f"(nonce {failed[0].nonce}); their rows were not applied and are retried on the next run"
+            )
+        self.gas_used += sum(int(str(r["gasUsed"]), 16) for r in receipts)
+        return signed
+
+
+__all__ = ["FORMAT", "BulkJournal", "JournaledRun", "SendHook", "input_digest", "run_path"]

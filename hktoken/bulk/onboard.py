@@ -1,0 +1,481 @@
+"""Onboarding at scale: a CSV of investors (and what to issue to each), validated whole, then registered, linked
+and issued to in node-sized batches, journaled and resumable.
+
+1. **Read** (:func:`read_onboarding_csv`): every row is parsed and checked before anything is sent; every bad row is
+   reported (:class:`ImportRejected`, one :class:`RowProblem` per line and field).
+2. **Plan** (:func:`plan_onboarding`): the register and the balances are read in JSON-RPC batches. A row already on
+   chain in the same state is skipped; a row on chain in another state is a problem (nothing is ever changed
+   silently: ``hktoken investor update`` does that).
+3. **Run** (:func:`onboard`): journaled phases ``register`` (``batchRegisterInvestors``, first wallet of each),
+   ``wallets`` (``batchAddWallets``, further wallets) and ``mint`` (``batchMint`` of ``amount`` to the first wallet).
+   A rerun of the same input settles what the journal left in flight first (:mod:`hktoken.bulk.journal`), then
+   plans again: a run killed at row 6,000 continues at 6,001 and nothing is issued twice.
+
+Issuance is "issue ``amount`` to a new holder": a row whose wallet already holds at least ``amount``, or whose mint
+this run's journal records, is done; a wallet holding less than ``amount`` (but not nothing) is a problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eth_account.signers.local import LocalAccount
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from hktoken.abi import Calldata
+from hktoken.bulk.journal import JournaledRun, SendHook
+from hktoken.chain.bulk import BulkSender, Progress
+from hktoken.contracts.bulk import (
+    add_wallet_calls,
+    balances_of,
+    mint_calls,
+    owners_of,
+    read_many,
+    register_calls,
+    registry_records,
+)
+from hktoken.errors import SpecError
+from hktoken.models.common import Address, spec_error
+from hktoken.models.investor import Investor, InvestorClass, investor_id_text
+from hktoken.units import from_base_units, to_base_units
+
+if TYPE_CHECKING:
+    from hktoken.chain.connection import Chain
+    from hktoken.contracts.registry import InvestorRegistry
+    from hktoken.contracts.token import SecurityToken
+
+MAX_WALLETS = 4  # InvestorRegistry.MAX_WALLETS_PER_INVESTOR
+IMPORT_COLUMNS = ("id", "wallet", "wallets", "country", "class", "kyc_expiry", "kyc_days", "omnibus", "amount")
+REQUIRED = ("id", "country", "class")
+PROBLEMS_SHOWN = 5
+_SEPARATORS = re.compile(r"[;\s|]+")
+
+
+class RowProblem(BaseModel):
+    """One bad row: its line in the file, the column, what is wrong and how to fix it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    field: str
+    message: str
+    fix: str
+
+    def text(self, source: str) -> str:
+        return f"{source}:{self.line}: {self.field}: {self.message}"
+
+
+class ImportRejected(SpecError):
+    """The input has bad rows (all of them in ``problems``); nothing was sent."""
+
+    def __init__(self, source: str, problems: Sequence[RowProblem]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            only = self.problems[0]
+            super().__init__(only.text(source), fix=only.fix)
+            return
+        shown = "; ".join(p.text(source) for p in self.problems[:PROBLEMS_SHOWN])
+        more = len(self.problems) - PROBLEMS_SHOWN
+        super().__init__(
+            f"{source}: {len(self.problems)} bad rows, nothing sent: {shown}" + (f"; and {more} more" if more > 0
+                                                                                   else ""),
+            fix="correct every row listed (--json lists them all) and run again",
+        )  # fmt: skip
+
+
+def parse_class(text: str) -> InvestorClass:
+    """``professional``, ``PRO`` or ``2`` -> InvestorClass.PROFESSIONAL."""
+    value = text.strip().upper()
+    for klass in InvestorClass:
+        if value in (klass.name, str(int(klass))) or (len(value) >= 3 and klass.name.startswith(value)):
+            return klass
+    known = ", ".join(f"{c.name.lower()} ({int(c)})" for c in InvestorClass)
+    raise SpecError(f"investor class {text!r} is not one of {known}", fix="pass e.g. --class professional")
+
+
+def parse_expiry(text: str) -> datetime:
+    """``2027-06-30`` (midnight UTC) or an ISO date-time (UTC unless it says otherwise)."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            day = date.fromisoformat(text.strip())
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise SpecError(f"KYC expiry {text!r} is not a date", fix="write it as YYYY-MM-DD, e.g. 2027-06-30") from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _parsed_text(parse: Callable[[str], Any], value: Any) -> Any:
+    """A CSV cell given as text, parsed (a SpecError becomes the ValueError pydantic reports with the field)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse(value)
+    except SpecError as exc:
+        raise ValueError(exc.message) from exc
+
+
+def _country_code(text: str) -> int:
+    from hktoken.cli.countries import country_code  # the ISO 3166-1 table lives with the CLI
+
+    return country_code(text)
+
+
+class _CsvRow(BaseModel):
+    """One CSV row, as written by people: country HK or 344, class by name, wallets separated by ``;``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    wallets: list[Address] = Field(min_length=1, max_length=MAX_WALLETS)
+    country: int
+    investor_class: InvestorClass = Field(alias="class")
+    kyc_expiry: datetime | None = None
+    kyc_days: int | None = Field(default=None, ge=1)
+    omnibus: bool = False
+    amount: Decimal | None = Field(default=None, gt=0)
+
+    @field_validator("wallets", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return [w for w in _SEPARATORS.split(value.strip()) if w] if isinstance(value, str) else value
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _country(cls, value: Any) -> Any:
+        return _parsed_text(_country_code, value)
+
+    @field_validator("investor_class", mode="before")
+    @classmethod
+    def _class(cls, value: Any) -> Any:
+        return _parsed_text(parse_class, value)
+
+    @field_validator("kyc_expiry", mode="before")
+    @classmethod
+    def _expiry(cls, value: Any) -> Any:
+        return _parsed_text(parse_expiry, value)
+
+
+class OnboardingRow(BaseModel):
+    """One investor to onboard: where it came from, who it is, and what to issue (token units) if anything."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    investor: Investor
+    amount: Decimal | None = None
+    relative_expiry: bool = False
+    """The expiry came from ``kyc_days`` (relative to the import): an investor already registered with every other
+    field equal is the same investor, whatever its expiry."""
+
+
+def _problem_of(exc: ValidationError | SpecError, line: int) -> RowProblem:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"]) or "row"
+        column = "class" if where == "investor_class" else where
+        problem = spec_error(exc, "investor")
+        message = problem.message.removeprefix("invalid investor: ").removeprefix(f"{where}: ")
+        return RowProblem(line=line, field=column, message=message, fix=problem.fix or f"correct {column}")
+    return RowProblem(line=line, field="row", message=exc.message, fix=exc.fix or "correct the row")
+
+
+def read_onboarding_csv(path: Path, now: datetime, *, decimals: int | None = None) -> list[OnboardingRow]:
+    """Every row of an onboarding file, checked: types, one of kyc_expiry/kyc_days, expiry after ``now``, ids and
+    wallets listed once, amounts exact at ``decimals`` (``amount`` needs a token: ``decimals`` given).
+    ImportRejected lists every bad row; SpecError for a file that cannot be read or has a bad header."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise SpecError(f"cannot read {path}: {exc.strerror}", fix="check the file path") from exc
+    reader = csv.DictReader(text.splitlines())
+    columns = [str(c).strip().lower() for c in reader.fieldnames or []]
+    unknown = sorted(set(columns) - set(IMPORT_COLUMNS))
+    wallet_column = {"wallet", "wallets"} & set(columns)
+    if not columns or unknown or not set(REQUIRED) <= set(columns) or len(wallet_column) != 1:
+        what = f"unknown column {unknown[0]!r}" if unknown else "the header must name id, wallet, country, class"
+        raise SpecError(f"{path}:1: {what}", fix=f"use the columns {', '.join(IMPORT_COLUMNS)}")
+    if "amount" in columns and decimals is None:
+        raise SpecError(f"{path}:1: the file has an amount column but no token to issue", fix="pass --token")
+    rows: list[OnboardingRow] = []
+    problems: list[RowProblem] = []
+    ids: dict[bytes, int] = {}
+    wallets: dict[str, int] = {}
+    for raw in reader:
+        line = reader.line_num
+        if None in raw:
+            problems.append(RowProblem(line=line, field="row", message="more fields than columns",
+                                       fix="quote a field that holds a comma"))  # fmt: skip
+            continue
+        values = {str(k).strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+        values = {("wallets" if k == "wallet" else k): v for k, v in values.items() if v != ""}
+        try:
+            parsed = _CsvRow.model_validate(values)
+        except ValidationError as exc:
+            problems.append(_problem_of(exc, line))
+            continue
+        if (parsed.kyc_expiry is None) == (parsed.kyc_days is None):
+            problems.append(RowProblem(line=line, field="kyc_expiry", message="give kyc_expiry or kyc_days (one of "
+                                       "them)", fix="fill exactly one of the two columns"))  # fmt: skip
+            continue
+        expiry = parsed.kyc_expiry or now + timedelta(days=parsed.kyc_days or 0)
+        if expiry <= now:
+            problems.append(RowProblem(line=line, field="kyc_expiry", message=f"KYC expiry {expiry:%Y-%m-%d %H:%M:%S}"
+                                       " UTC is not in the future", fix="renew the KYC check first, or correct the "
+                                       "date"))  # fmt: skip
+            continue
+        amount = parsed.amount
+        if amount is not None and decimals is not None and amount != round(amount, decimals):
+            problems.append(RowProblem(line=line, field="amount", message=f"{amount} has more than {decimals} "
+                                       "decimals", fix=f"round it to {decimals} decimals"))  # fmt: skip
+            continue
+        try:
+            investor = Investor(
+                id=parsed.id,
+                wallets=parsed.wallets,
+                country=parsed.country,
+                investor_class=parsed.investor_class,
+                kyc_expiry=expiry,
+                omnibus=parsed.omnibus,
+            )
+        except SpecError as exc:  # fmt: skip
+            problems.append(RowProblem(line=line, field="id", message=exc.message, fix=exc.fix or "correct id"))
+            continue
+        if investor.id_bytes in ids:
+            problems.append(RowProblem(line=line, field="id", message=f"investor {investor.id} is also on line "
+                                       f"{ids[investor.id_bytes]}", fix="list each investor once"))  # fmt: skip
+            continue
+        ids[investor.id_bytes] = line
+        repeated = [w for w in investor.wallets if w in wallets]
+        if repeated:
+            problems.append(
+                RowProblem(
+                    line=line,
+                    field="wallet",
+                    message=f"wallet {repeated[0]} is also on line {wallets[repeated[0]]}",
+                    fix="give each wallet to one investor only",
+                )
+            )
+            continue  # fmt: skip
+        wallets.update(dict.fromkeys(investor.wallets, line))
+        rows.append(OnboardingRow(line=line, investor=investor, amount=amount,
+                                  relative_expiry=parsed.kyc_expiry is None))  # fmt: skip
+    if problems:
+        raise ImportRejected(source, problems)
+    if not rows:
+        raise SpecError(f"{path}: no investors after the header", fix="add one row per investor")
+    return rows
+
+
+@dataclass
+class OnboardingPlan:
+    """What a run still has to send, after reading the chain (indices into the rows)."""
+
+    register: list[int] = field(default_factory=list)
+    wallets: list[tuple[int, str]] = field(default_factory=list)
+    mint: list[tuple[int, int]] = field(default_factory=list)
+    """(row index, base units)"""
+    already_registered: int = 0
+    already_issued: int = 0
+
+
+def _wallets_of(chain: Chain, registry: InvestorRegistry, ids: Sequence[bytes]) -> list[list[str]]:
+    encode = Calldata(registry.artifact.abi, "walletsOf")
+    raws = read_many(chain, registry.address, [encode(i) for i in ids])
+    return [[str(w) for w in chain.w3.codec.decode(["address[]"], raw)[0]] for raw in raws]
+
+
+def plan_onboarding(
+    chain: Chain,
+    registry: InvestorRegistry,
+    rows: Sequence[OnboardingRow],
+    *,
+    source: str,
+    token: SecurityToken[Any] | None = None,
+    registered_by_run: set[int] | None = None,
+    issued_by_run: set[int] | None = None,
+) -> OnboardingPlan:
+    """Compare ``rows`` with the chain (batched reads); ImportRejected lists every row on chain in another state.
+    ``registered_by_run`` / ``issued_by_run``: lines this run's journal records as registered / issued."""
+    plan = OnboardingPlan()
+    problems: list[RowProblem] = []
+    records = registry_records(chain, registry, [r.investor.id_bytes for r in rows])
+    all_wallets = [w for r in rows for w in r.investor.wallets]
+    owner_list = owners_of(chain, registry, all_wallets)
+    owners = dict(zip(all_wallets, owner_list, strict=True))
+    registered = [i for i, record in enumerate(records) if record[0] != 0]
+    current = dict(zip(registered, _wallets_of(chain, registry, [rows[i].investor.id_bytes for i in registered]),
+                       strict=True))  # fmt: skip
+    for index, (row, record) in enumerate(zip(rows, records, strict=True)):
+        investor = row.investor
+        foreign = [w for w in investor.wallets if any(owners[w]) and owners[w] != investor.id_bytes]
+        if foreign:
+            other = investor_id_text(owners[foreign[0]])
+            problems.append(RowProblem(line=row.line, field="wallet", message=f"wallet {foreign[0]} belongs to "
+                                       f"investor {other}", fix="a wallet belongs to one investor for good: use a "
+                                       "new wallet"))  # fmt: skip
+            continue
+        if record[0] == 0:
+            plan.register.append(index)
+            plan.wallets.extend((index, w) for w in investor.wallets[1:])
+            continue
+        _key, expiry, country, klass, revoked, omnibus, _retired, _primary = record
+        differences = [
+            (name, on_chain, wanted)
+            for name, on_chain, wanted in (
+                ("country", country, investor.country),
+                ("class", klass, int(investor.investor_class)),
+                ("omnibus", omnibus, investor.omnibus),
+                ("kyc_expiry", expiry, expiry if row.relative_expiry else investor.kyc_expiry_timestamp),
+                ("revoked", revoked, False),
+            )
+            if on_chain != wanted
+        ]
+        if differences:
+            name, on_chain, wanted = differences[0]
+            problems.append(
+                RowProblem(
+                    line=row.line,
+                    field=name,
+                    message=f"investor {investor.id} is registered with {name} {on_chain}, the file says {wanted}",
+                    fix="correct the row, or change the investor with `hktoken investor update`/`renew`/`reinstate`",
+                )
+            )
+            continue  # fmt: skip
+        missing = [w for w in investor.wallets if w not in current[index]]
+        extra = [w for w in current[index] if w not in investor.wallets]
+        if extra or (missing and row.line not in (registered_by_run or set())):
+            problems.append(RowProblem(line=row.line, field="wallet", message=f"investor {investor.id} is registered"
+                                       f" with wallets {', '.join(current[index])}, the file lists "
+                                       f"{', '.join(investor.wallets)}", fix="correct the row, or change the wallets "
+                                       "with `hktoken investor add-wallet`/`remove-wallet`"))  # fmt: skip
+            continue
+        plan.already_registered += 1
+        plan.wallets.extend((index, w) for w in missing)
+    if token is not None:
+        issuing = [i for i, r in enumerate(rows) if r.amount is not None]
+        held = balances_of(chain, token, [rows[i].investor.wallets[0] for i in issuing])
+        for index, balance in zip(issuing, held, strict=True):
+            row = rows[index]
+            units = to_base_units(row.amount or Decimal(0), token.decimals)
+            if row.line in (issued_by_run or set()) or balance >= units:
+                plan.already_issued += 1
+            elif balance == 0:
+                plan.mint.append((index, units))
+            else:
+                problems.append(RowProblem(
+                    line=row.line, field="amount", message=f"wallet {row.investor.wallets[0]} holds "
+                    f"{from_base_units(balance, token.decimals)}, less than the {row.amount} to issue",
+                    fix="issue the difference with `hktoken token mint`, or remove the amount"))  # fmt: skip
+    if problems:
+        raise ImportRejected(source, problems)
+    return plan
+
+
+@dataclass
+class OnboardingResult:
+    """What a run did (this invocation: rows settled from an earlier run's journal are counted as already done)."""
+
+    journal: Path
+    registered: int
+    wallets_added: int
+    issued: int
+    issued_units: int
+    already_registered: int
+    already_issued: int
+    transactions: list[str]
+    register_transactions: int
+    gas_used: int
+    resent: int
+    voided: int
+
+
+def rows_digest(rows: Sequence[OnboardingRow]) -> str:
+    """What identifies an input: every row's line, id, wallets, country, class, omnibus, amount (and expiry unless
+    relative, so the same file read on another day is the same input)."""
+    parts = [
+        (r.line, r.investor.id, r.investor.wallets, r.investor.country, int(r.investor.investor_class),
+         r.investor.omnibus, str(r.amount), "days" if r.relative_expiry else r.investor.kyc_expiry_timestamp)
+        for r in rows
+    ]  # fmt: skip
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def onboard(
+    chain: Chain,
+    signer: LocalAccount,
+    registry: InvestorRegistry,
+    rows: Sequence[OnboardingRow],
+    *,
+    out: Path,
+    token: SecurityToken[Any] | None = None,
+    source: str = "rows",
+    tx_gas_cap: int | None = None,
+    max_rows: int | None = None,
+    progress: Progress | None = None,
+    on_signed: SendHook | None = None,
+    sender: BulkSender | None = None,
+) -> OnboardingResult:
+    """Register, link and issue ``rows`` (module docstring), journaled under ``out``; resumable by running again."""
+    if token is None and any(r.amount is not None for r in rows):
+        raise SpecError(f"{source}: rows have amounts but no token was given", fix="pass the token to issue")
+    target = {"registry": registry.address, "token": token.address if token is not None else ""}
+    run = JournaledRun.open(chain, signer, kind="import", out=out, target=target, digest=rows_digest(rows),
+                            sender=sender, on_signed=on_signed)  # fmt: skip
+    run.settle(progress)
+    plan = plan_onboarding(chain, registry, rows, source=source, token=token,
+                           registered_by_run=run.journal.done_rows("register"),
+                           issued_by_run=run.journal.done_rows("mint"))  # fmt: skip
+    investors = [rows[i].investor for i in plan.register]
+    sent = run.send("register", register_calls(chain, signer, registry, investors, tx_gas_cap=tx_gas_cap,
+                                               max_rows=max_rows),
+                    [rows[i].line for i in plan.register], progress)  # fmt: skip
+    register_count = len(sent)
+    links = [(rows[i].investor.id_bytes, w) for i, w in plan.wallets]
+    sent += run.send("wallets", add_wallet_calls(chain, signer, registry, links, tx_gas_cap=tx_gas_cap,
+                                                 max_rows=max_rows),
+                     [rows[i].line for i, _ in plan.wallets], progress)  # fmt: skip
+    if token is not None and plan.mint:
+        mints = [(rows[i].investor.wallets[0], units) for i, units in plan.mint]
+        sent += run.send("mint", mint_calls(chain, signer, token, mints, tx_gas_cap=tx_gas_cap, max_rows=max_rows),
+                         [rows[i].line for i, _ in plan.mint], progress)  # fmt: skip
+    return OnboardingResult(
+        journal=run.journal.path,
+        registered=len(plan.register),
+        wallets_added=len(plan.wallets),
+        issued=len(plan.mint),
+        issued_units=sum(units for _, units in plan.mint),
+        already_registered=plan.already_registered,
+        already_issued=plan.already_issued,
+        transactions=[tx.tx_hash for tx in sent],
+        register_transactions=register_count,
+        gas_used=run.gas_used,
+        resent=run.resent,
+        voided=run.voided,
+    )
+
+
+__all__ = [
+    "IMPORT_COLUMNS",
+    "ImportRejected",
+    "OnboardingPlan",
+    "OnboardingResult",
+    "OnboardingRow",
+    "RowProblem",
+    "onboard",
+    "parse_class",
+    "parse_expiry",
+    "plan_onboarding",
+    "read_onboarding_csv",
+    "rows_digest",
+]
