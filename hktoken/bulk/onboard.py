@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hktoken.abi import Calldata
@@ -292,7 +293,7 @@ class OnboardingPlan:
 def _wallets_of(chain: Chain, registry: InvestorRegistry, ids: Sequence[bytes]) -> list[list[str]]:
     encode = Calldata(registry.artifact.abi, "walletsOf")
     raws = read_many(chain, registry.address, [encode(i) for i in ids])
-    return [[str(w) for w in chain.w3.codec.decode(["address[]"], raw)[0]] for raw in raws]
+    return [[to_checksum_address(w) for w in chain.w3.codec.decode(["address[]"], raw)[0]] for raw in raws]
 
 
 def plan_onboarding(
