@@ -4,8 +4,8 @@ The holders are every wallet that ever held the bond (its ``Transfer`` events si
 after a record date is still owed that coupon). Who is owed what is read in JSON-RPC batches (``claimable``);
 only holders owed something are pushed to. The paying agent itself never pays a coupon twice (each holder's
 accrual index moves on when paid), and a rerun of a stopped push settles its journal first, then pays only who is
-still owed. A holder that cannot be paid (frozen, say) is skipped by the contract with ``CouponPaymentSkipped``
-and counted in ``PushResult.unpaid``.
+still owed. A frozen holder is owed nothing until unfrozen (``claimable`` is zero), so is left out; a holder the
+stablecoin refuses is skipped by the contract with ``CouponPaymentSkipped`` and counted in ``PushResult.unpaid``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 
 from hktoken.bulk.journal import JournaledRun, SendHook
 from hktoken.chain.bulk import BulkSender, Progress
 from hktoken.contracts.bulk import claimable_of, push_calls
+from hktoken.errors import MissingRole
 from hktoken.reports.captable import TRANSFER_TOPIC, deployment_block, replay_transfers
 from hktoken.reports.logs import fetch_logs
+
+SKIPPED_TOPIC = "0x" + keccak(text="CouponPaymentSkipped(address,bytes)").hex()
 
 if TYPE_CHECKING:
     from hktoken.chain.connection import Chain
@@ -49,7 +53,7 @@ class PushResult:
     owed_units: int
     """What those holders were owed, in payment-token base units."""
     unpaid: int
-    """Holders still owed after the run (skipped by the paying agent, e.g. frozen)."""
+    """Holders the paying agent skipped in this run (``CouponPaymentSkipped``: the stablecoin refused them)."""
     transactions: list[str]
     gas_used: int
     resent: int
@@ -70,6 +74,8 @@ def push_coupons(
 ) -> PushResult:
     """Pay every coupon funded so far to ``holders`` (default: every wallet that ever held the bond)."""
     agent = bond.paying_agent
+    if not agent.has_role("PAYER_ROLE", signer.address):
+        raise MissingRole(signer.address, "PAYER_ROLE")
     wallets = holders if holders is not None else bond_holders(bond)
     funded = agent.funded_coupons()
     digest = hashlib.sha256(repr((agent.address, funded, wallets)).encode()).hexdigest()
@@ -81,13 +87,16 @@ def push_coupons(
     todo = [i for i, amount in enumerate(owed) if amount > 0]
     calls = push_calls(chain, signer, agent, [wallets[i] for i in todo], tx_gas_cap=tx_gas_cap, max_rows=max_rows)
     sent = run.send("push", calls, todo, progress)
-    after = claimable_of(chain, agent, [wallets[i] for i in todo]) if todo else []
+    skipped = sum(
+        1 for receipt in run.receipts for log in receipt["logs"]
+        if log["topics"] and str(log["topics"][0]).lower() == SKIPPED_TOPIC
+    )  # fmt: skip
     return PushResult(
         journal=run.journal.path,
         holders=len(wallets),
         pushed=len(todo),
         owed_units=sum(owed[i] for i in todo),
-        unpaid=sum(1 for amount in after if amount > 0),
+        unpaid=skipped,
         transactions=[tx.tx_hash for tx in sent],
         gas_used=run.gas_used,
         resent=run.resent,

@@ -181,6 +181,8 @@ class JournaledRun:
         """Journaled transactions found void (their nonces taken by others) while settling."""
         self.gas_used = 0
         """Gas used by the transactions this object sent (settled ones excluded)."""
+        self.receipts: list[dict[str, Any]] = []
+        """The raw receipts of the transactions this object sent, in order."""
 
     @classmethod
     def open(
@@ -236,6 +238,7 @@ class JournaledRun:
                 f"(nonce {failed[0].nonce}); their rows were not applied and are retried on the next run"
             )
         self.gas_used += sum(int(str(r["gasUsed"]), 16) for r in receipts)
+        self.receipts.extend(receipts)
         return signed
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hktoken.abi import Calldata
@@ -43,13 +43,14 @@ from hktoken.contracts.bulk import (
     register_calls,
     registry_records,
 )
-from hktoken.errors import SpecError
+from hktoken.errors import MissingRole, SpecError
 from hktoken.models.common import Address, spec_error
 from hktoken.models.investor import Investor, InvestorClass, investor_id_text
 from hktoken.units import from_base_units, to_base_units
 
 if TYPE_CHECKING:
     from hktoken.chain.connection import Chain
+    from hktoken.contracts.base import ContractWrapper
     from hktoken.contracts.registry import InvestorRegistry
     from hktoken.contracts.token import SecurityToken
 
@@ -365,8 +366,12 @@ def plan_onboarding(
         plan.wallets.extend((index, w) for w in missing)
     if token is not None:
         issuing = [i for i, r in enumerate(rows) if r.amount is not None]
-        held = balances_of(chain, token, [rows[i].investor.wallets[0] for i in issuing])
-        for index, balance in zip(issuing, held, strict=True):
+        # A wallet never registered holds nothing (only verified wallets, or retired ones, ever receive): only
+        # registered ones are read.
+        known = [i for i in issuing if any(owners[rows[i].investor.wallets[0]])]
+        held = dict(zip(known, balances_of(chain, token, [rows[i].investor.wallets[0] for i in known]), strict=True))
+        for index in issuing:
+            balance = held.get(index, 0)
             row = rows[index]
             units = to_base_units(row.amount or Decimal(0), token.decimals)
             if row.line in (issued_by_run or set()) or balance >= units:
@@ -437,6 +442,14 @@ def onboard(
     plan = plan_onboarding(chain, registry, rows, source=source, token=token,
                            registered_by_run=run.journal.done_rows("register"),
                            issued_by_run=run.journal.done_rows("mint"))  # fmt: skip
+    needed: list[tuple[ContractWrapper[Any], str]] = (
+        [(registry, "REGISTRAR_ROLE")] if plan.register or plan.wallets else []
+    )
+    if token is not None and plan.mint:
+        needed.append((token, "ISSUER_ROLE"))
+    for contract, role in needed:  # before anything new is sent: a missing role must not leave a run half-done
+        if not contract.has_role(role, signer.address):
+            raise MissingRole(signer.address, role)
     investors = [rows[i].investor for i in plan.register]
     sent = run.send("register", register_calls(chain, signer, registry, investors, tx_gas_cap=tx_gas_cap,
                                                max_rows=max_rows),

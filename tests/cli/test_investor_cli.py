@@ -344,8 +344,8 @@ def test_import_names_the_file_and_line_of_a_bad_row_and_sends_nothing(world: Wo
         (header + good + f"HK-2,{CAROL},HK,retail,2030-01-01\n",
          f"{{f}}:3: wallet: wallet {CAROL} is also on line 2: give each wallet to one investor only"),
         (header + good + f"HK-2,{DAVE},HK,retail,2020-01-01\n",
-         "{f}:3: kyc_expiry: KYC expiry 2020-01-01 00:00:00 UTC is not in the future: renew the KYC check first, or correct "
-         "the date"),
+         "{f}:3: kyc_expiry: KYC expiry 2020-01-01 00:00:00 UTC is not in the future: renew the KYC check first, or "
+         "correct the date"),
         (header + good + f"ALICE,{DAVE},HK,retail,2030-01-01\n",
          "{f}:3: class: investor ALICE is registered with class 2, the file says 1: correct the row, or change the "
          "investor with `hktoken investor update`/`renew`/`reinstate`"),
