@@ -111,6 +111,12 @@ interface IFundAdministrator {
     event SubscriptionRefunded(
         address indexed participant, uint256 indexed epoch, uint256 shares, uint8 code, uint256 cash, address by
     );
+    /// @notice `settleClaims` skipped a participant.
+    /// @param participant The AP.
+    /// @param epoch The epoch.
+    /// @param code 0: nothing to claim; otherwise the token's ERC-1404 restriction code for the subscription's mint
+    /// (the subscription stays open: `refundSubscription` returns its cash).
+    event ClaimSkipped(address indexed participant, uint256 indexed epoch, uint8 code);
     /// @notice A redemption was paid.
     /// @param participant The AP.
     /// @param epoch The epoch.
@@ -256,4 +262,14 @@ interface IFundAdministrator {
     /// @param epoch The epoch.
     /// @return paid Cash paid to the caller.
     function claimRedemption(uint256 epoch) external returns (uint256 paid);
+
+    /// @notice Settles the struck claims of `participants` in `epoch` for them (FUND_ADMIN_ROLE), exactly as each
+    /// would claim: a subscription's shares minted, cost and fee paid, the rest refunded; a redemption's cash paid,
+    /// less the fee. One with nothing to claim, or whose shares the token refuses to mint (its subscription stays
+    /// open, and refundable), is skipped with `ClaimSkipped`.
+    /// @dev Refused before the strike (`EpochNotStruck`). No loop over anything but the list given.
+    /// @param epoch The epoch.
+    /// @param participants The APs to settle (any order; a repeat finds nothing left and is skipped).
+    /// @return settled Claims settled (a participant with a subscription and a redemption counts twice).
+    function settleClaims(uint256 epoch, address[] calldata participants) external returns (uint256 settled);
 }

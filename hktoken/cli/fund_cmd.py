@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import click
-from eth_typing import ChecksumAddress
+from eth_typing import ChecksumAddress, HexStr
 from web3.types import TxReceipt
 
 from hktoken.abi import role_id
+from hktoken.bulk.fund import settle_fund_claims
 from hktoken.bulk.onboard import parse_expiry
 from hktoken.cli import display
 from hktoken.cli.options import Session, json_option, node_options, pass_session, signer_options
@@ -226,6 +228,42 @@ def claim_command(session: Session, token_ref: str, epoch: int) -> None:
         f"claimed {' and '.join(parts)} from epoch {epoch}",
         {"action": "claim", "epoch": epoch, "shares": display.amount(fill.shares),
          "refund": display.amount(fill.refund), "paid": display.amount(payment.paid)},
+        receipts,
+    )  # fmt: skip
+
+
+@_fund_command(
+    "settle",
+    "Settle the struck claims of EPOCH for every AP that made a request in it (FUND_ADMIN_ROLE), in node-sized "
+    "batches, journaled and resumable; an AP whose shares the token refuses is skipped (refundable).",
+)
+@click.argument("epoch", type=click.IntRange(min=1))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the run's journal (deployments/<chain>/runs/; default: the current folder).",
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="At most N APs a transaction.")
+def settle_command(session: Session, token_ref: str, epoch: int, out: Path | None, batch_size: int | None) -> None:
+    token = fund_at(session, token_ref)
+    administrator = token.administrator()
+    _epoch(administrator, epoch)
+    with display.progress(f"settling epoch {epoch}", total=None) as bar:
+        result = settle_fund_claims(session.chain, session.signer, administrator, epoch, out=out or Path.cwd(),
+                                    max_rows=batch_size, progress=display.blocks_read(bar))  # fmt: skip
+    text = (
+        f"settled the claims of {display.plural(result.settled, 'AP')} of {result.participants} in epoch {epoch} in "
+        f"{display.plural(len(result.transactions), 'transaction')}"
+    )
+    if result.skipped:
+        text += f" ({result.skipped} skipped: the token refuses their shares; refund them with refundSubscription)"
+    receipts = [session.chain.w3.eth.get_transaction_receipt(HexStr(h)) for h in result.transactions]
+    display.sent(
+        session,
+        text,
+        {"action": "settle", "epoch": epoch, "participants": result.participants, "settled": result.settled,
+         "skipped": result.skipped, "journal": str(result.journal), "gas_used": result.gas_used},
         receipts,
     )  # fmt: skip
 

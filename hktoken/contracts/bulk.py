@@ -58,9 +58,13 @@ def batch_calls(
     *,
     tx_gas_cap: int | None = None,
     max_rows: int | None = None,
+    exact: bool = False,
 ) -> list[BulkCall]:
     """``count`` rows cut into node-sized batch transactions; ``encode_rows(start, n)`` gives the calldata of rows
-    ``start .. start + n``. Each call records its rows (``first_row``, ``row_count``)."""
+    ``start .. start + n``. Each call records its rows (``first_row``, ``row_count``).
+
+    Sizes come from the first rows' gas; ``exact`` (for rows that cost different amounts, such as fund claims of
+    subscriptions and redemptions) estimates every batch as well and takes the largest."""
     if count == 0:
         return []
     fixed, per_row, per_byte = _measure(chain, signer, to, lambda n: encode_rows(0, n), count)
@@ -73,6 +77,11 @@ def batch_calls(
     # transaction too big for the rest of its block then never finds a later, smaller one that fits, and anvil
     # 1.7.1 drops a transaction it finds that way (see BulkSender._resubmit_forgotten).
     full = fixed + per_row * min(size, count)
+    if exact:
+        full = max(
+            chain.sender.simulate(signer, to, HexStr(encode_rows(start, min(size, count - start))))
+            for start in range(0, count, size)
+        )
     gas = full + max(full * GAS_MARGIN_PERCENT // 100, GAS_MARGIN_MIN)
     return [
         BulkCall(to, HexStr(encode_rows(start, min(size, count - start))), gas, first_row=start,

@@ -303,6 +303,15 @@ class FundAdministrator(ContractWrapper[FundAdministratorFunctions]):
         """Claim the signer's struck redemption: cash paid, less the fee."""
         return self.raw.claim_redemption(signer, _epoch_number(epoch))
 
+    def settle_claims(self, signer: LocalAccount, epoch: int, participants: Sequence[str]) -> TxReceipt:
+        """Settle the struck claims of ``participants`` in ``epoch`` for them (FUND_ADMIN_ROLE), as each would
+        claim; one with nothing to claim, or whose shares the token refuses, is skipped with ``ClaimSkipped``.
+        :func:`hktoken.bulk.fund.settle_fund_claims` does it for every participant, in node-sized batches."""
+        wallets = [to_address(p, what="participant") for p in participants]
+        if not wallets:
+            raise SpecError("settle_claims needs at least one participant", fix="name the APs to settle")
+        return self.raw.settle_claims(signer, _epoch_number(epoch), wallets)
+
     # --- ERC-7540-style views ------------------------------------------------------------------------
 
     def pending_subscription(self, epoch: int, participant: str) -> Decimal:

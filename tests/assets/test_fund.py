@@ -615,6 +615,66 @@ def test_a_subscription_the_token_will_not_mint_is_refunded_in_full(fx: Fx) -> N
         adm.refund_subscription(fx.fund_admin, 1, fx.ap1.address)
 
 
+def test_settle_claims_settles_each_ap_exactly_as_its_own_claim_would(fx: Fx) -> None:
+    """``settleClaims`` (FUND_ADMIN_ROLE) for a list of APs: subscriptions filled (shares, cost, fee, refund),
+    redemptions paid, an AP with nothing to claim or whose shares the token refuses skipped with ClaimSkipped (and
+    still refundable); a second settle finds nothing; refused before the strike and without the role."""
+    adm, token, hkd, chain = fx.adm, fx.token, fx.m.hkd, fx.m.chain
+    fx.subscribe(fx.ap1, "10010")  # one creation unit at NAV 10 plus the 10 bps fee
+    fx.subscribe(fx.ap2, "20025")  # two units, HKD 5 refunded
+    with unchanged(chain, fx.fund_admin, watch=fx.state), reverts("EpochNotStruck", epoch=1):
+        adm.settle_claims(fx.fund_admin, 1, [fx.ap1.address])
+    epoch = fx.settle("10")
+    role = adm.role("FUND_ADMIN_ROLE")
+    with (
+        unchanged(chain, fx.ap1, watch=fx.state),
+        reverts("AccessControlUnauthorizedAccount", account=fx.ap1.address, neededRole=role),
+    ):
+        adm.settle_claims(fx.ap1, epoch, [fx.ap1.address])
+    ap1, ap2, cash0, fees0 = (hkd.raw_balance_of(a) for a in (fx.ap1.address, fx.ap2.address, fx.cash.address,
+                                                                fx.fees))  # fmt: skip
+    receipt = adm.settle_claims(fx.fund_admin, epoch, [fx.ap1.address, fx.ap3.address, fx.ap2.address])
+    assert event_args(adm, receipt, "SubscriptionClaimed") == [
+        {"participant": fx.ap1.address, "epoch": epoch, "shares": UNIT, "cost": 10_000 * HKD, "fee": 10 * HKD,
+         "refund": 0},
+        {"participant": fx.ap2.address, "epoch": epoch, "shares": 2 * UNIT, "cost": 20_000 * HKD, "fee": 20 * HKD,
+         "refund": 5 * HKD},
+    ]  # fmt: skip
+    assert event_args(adm, receipt, "ClaimSkipped") == [{"participant": fx.ap3.address, "epoch": epoch, "code": 0}]
+    assert (token.raw_balance_of(fx.ap1.address), token.raw_balance_of(fx.ap2.address)) == (UNIT, 2 * UNIT)
+    assert hkd.raw_balance_of(fx.ap1.address) == ap1 and hkd.raw_balance_of(fx.ap2.address) == ap2 + 5 * HKD
+    assert hkd.raw_balance_of(fx.cash.address) == cash0 + 30_000 * HKD
+    assert hkd.raw_balance_of(fx.fees) == fees0 + 30 * HKD
+    assert hkd.raw_balance_of(adm.address) == 0
+    again = adm.settle_claims(fx.fund_admin, epoch, [fx.ap1.address, fx.ap2.address])
+    assert event_args(adm, again, "ClaimSkipped") == [
+        {"participant": fx.ap1.address, "epoch": epoch, "code": 0},
+        {"participant": fx.ap2.address, "epoch": epoch, "code": 0},
+    ]
+    assert token.raw_balance_of(fx.ap1.address) == UNIT  # nothing settled twice
+
+    # A redemption and a subscription the token refuses (AP2's KYC revoked after the strike).
+    adm.request_redemption(fx.ap1, Decimal(1000))
+    fx.subscribe(fx.ap2, "10010")
+    second = fx.settle("10")
+    fx.m.registry.revoke(fx.m.admin, "AP2")
+    ap1, cash0, fees0 = (hkd.raw_balance_of(a) for a in (fx.ap1.address, fx.cash.address, fx.fees))
+    receipt = adm.settle_claims(fx.fund_admin, second, [fx.ap2.address, fx.ap1.address])
+    assert event_args(adm, receipt, "ClaimSkipped") == [{"participant": fx.ap2.address, "epoch": second, "code": 3}]
+    assert event_args(adm, receipt, "RedemptionClaimed") == [
+        {"participant": fx.ap1.address, "epoch": second, "shares": UNIT, "proceeds": 10_000 * HKD, "fee": 20 * HKD,
+         "paid": 9_980 * HKD}
+    ]  # fmt: skip
+    assert hkd.raw_balance_of(fx.ap1.address) == ap1 + 9_980 * HKD
+    assert (hkd.raw_balance_of(fx.cash.address), hkd.raw_balance_of(fx.fees)) == (cash0, fees0 + 20 * HKD)
+    assert token.raw_balance_of(fx.ap1.address) == 0
+    assert adm.claimable_subscription(second, fx.ap2.address) == Decimal(10_010)  # still open: refundable
+    adm.refund_subscription(fx.fund_admin, second, fx.ap2.address)
+    assert hkd.raw_balance_of(adm.address) == 0
+    with pytest.raises(SpecError, match="at least one participant"):
+        adm.settle_claims(fx.fund_admin, second, [])
+
+
 def test_a_refund_is_refused_while_the_claim_would_work(fx: Fx) -> None:
     adm, chain = fx.adm, fx.m.chain
     fx.subscribe(fx.ap1, "10010")

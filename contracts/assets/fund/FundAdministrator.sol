@@ -186,20 +186,11 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
     /// @inheritdoc IFundAdministrator
     function claimSubscription(uint256 epoch) external nonReentrant returns (uint256 shares) {
         address ap = _msgSender();
-        Epoch storage e = _epochs[epoch];
-        if (e.struckAt == 0) revert EpochNotStruck(epoch);
+        uint256 nav = _struckNav(epoch);
         uint256 cash = _requests[epoch][ap].subscriptionCash;
         if (cash == 0) revert NoRequest(ap, epoch);
-        _requests[epoch][ap].subscriptionCash = 0;
-        uint256 cost;
-        uint256 fee;
-        uint256 refund;
-        (shares, cost, fee, refund) = _subscriptionFill(cash, e.navPerShare);
-        emit SubscriptionClaimed(ap, epoch, shares, cost, fee, refund);
-        if (shares != 0) shareToken.mint(ap, shares);
-        if (cost != 0) paymentToken.safeTransfer(cashAccount, cost);
-        if (fee != 0) paymentToken.safeTransfer(feeReceiver, fee);
-        if (refund != 0) paymentToken.safeTransfer(ap, refund);
+        (shares,,,) = _subscriptionFill(cash, nav);
+        _paySubscription(epoch, ap, cash, nav);
     }
 
     /// @inheritdoc IFundAdministrator
@@ -223,13 +214,72 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
     /// @inheritdoc IFundAdministrator
     function claimRedemption(uint256 epoch) external nonReentrant returns (uint256 paid) {
         address ap = _msgSender();
-        Epoch storage e = _epochs[epoch];
-        if (e.struckAt == 0) revert EpochNotStruck(epoch);
+        uint256 nav = _struckNav(epoch);
         uint256 shares = _requests[epoch][ap].redemptionShares;
         if (shares == 0) revert NoRequest(ap, epoch);
+        paid = _payRedemption(epoch, ap, shares, nav);
+    }
+
+    /// @inheritdoc IFundAdministrator
+    function settleClaims(uint256 epoch, address[] calldata participants)
+        external
+        onlyRole(FUND_ADMIN_ROLE)
+        nonReentrant
+        returns (uint256 settled)
+    {
+        uint256 nav = _struckNav(epoch);
+        uint256 n = participants.length;
+        for (uint256 i; i < n; ++i) {
+            address ap = participants[i];
+            Request memory r = _requests[epoch][ap];
+            if (r.subscriptionCash == 0 && r.redemptionShares == 0) {
+                emit ClaimSkipped(ap, epoch, 0);
+                continue;
+            }
+            if (r.subscriptionCash != 0) {
+                (uint256 shares,,,) = _subscriptionFill(r.subscriptionCash, nav);
+                // The claim's own mint, judged as refundSubscription judges it: a refused one stays open (refundable).
+                uint8 code = shares == 0 ? 0 : shareToken.detectTransferRestriction(address(0), ap, shares);
+                if (code == 0) {
+                    _paySubscription(epoch, ap, r.subscriptionCash, nav);
+                    ++settled;
+                } else {
+                    emit ClaimSkipped(ap, epoch, code);
+                }
+            }
+            if (r.redemptionShares != 0) {
+                _payRedemption(epoch, ap, r.redemptionShares, nav);
+                ++settled;
+            }
+        }
+    }
+
+    /// @dev The NAV `epoch` was struck at; EpochNotStruck before its strike.
+    function _struckNav(uint256 epoch) private view returns (uint256) {
+        Epoch storage e = _epochs[epoch];
+        if (e.struckAt == 0) revert EpochNotStruck(epoch);
+        return e.navPerShare;
+    }
+
+    /// @dev Fills `ap`'s subscription of `cash` in `epoch` at `nav`: closes the request, mints the shares, pays the
+    /// cost to the cash account and the fee to the fee receiver, refunds the rest to `ap`.
+    function _paySubscription(uint256 epoch, address ap, uint256 cash, uint256 nav) private {
+        _requests[epoch][ap].subscriptionCash = 0;
+        (uint256 shares, uint256 cost, uint256 fee, uint256 refund) = _subscriptionFill(cash, nav);
+        emit SubscriptionClaimed(ap, epoch, shares, cost, fee, refund);
+        if (shares != 0) shareToken.mint(ap, shares);
+        if (cost != 0) paymentToken.safeTransfer(cashAccount, cost);
+        if (fee != 0) paymentToken.safeTransfer(feeReceiver, fee);
+        if (refund != 0) paymentToken.safeTransfer(ap, refund);
+    }
+
+    /// @dev Pays `ap`'s redemption of `shares` in `epoch` at `nav`: closes the request, pays the proceeds less the
+    /// fee to `ap` and the fee to the fee receiver. Returns what `ap` was paid.
+    function _payRedemption(uint256 epoch, address ap, uint256 shares, uint256 nav) private returns (uint256 net) {
         _requests[epoch][ap].redemptionShares = 0;
-        (uint256 proceeds, uint256 fee, uint256 net) = _redemptionProceeds(shares, e.navPerShare);
-        paid = net;
+        uint256 proceeds;
+        uint256 fee;
+        (proceeds, fee, net) = _redemptionProceeds(shares, nav);
         emit RedemptionClaimed(ap, epoch, shares, proceeds, fee, net);
         if (net != 0) paymentToken.safeTransfer(ap, net);
         if (fee != 0) paymentToken.safeTransfer(feeReceiver, fee);

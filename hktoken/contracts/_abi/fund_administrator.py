@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -332,6 +333,16 @@ class FundAdministratorFunctions(AbiSurface):
     def revoke_role(self, signer: LocalAccount, role: bytes, account: str) -> TxReceipt:
         """``revokeRole(bytes32 role, address account)``, sent by ``signer``."""
         return self._send(signer, "revokeRole(bytes32,address)", role, account)
+
+    def settle_claims(self, signer: LocalAccount, epoch: int, participants: Sequence[str]) -> TxReceipt:
+        """Settles the struck claims of `participants` in `epoch` for them (FUND_ADMIN_ROLE), exactly as each would
+        claim: a subscription's shares minted, cost and fee paid, the rest refunded; a redemption's cash paid,
+        less the fee. One with nothing to claim, or whose shares the token refuses to mint (its subscription stays
+        open, and refundable), is skipped with `ClaimSkipped`.
+
+        ``settleClaims(uint256 epoch, address[] participants) returns (uint256 settled)``, sent by ``signer``.
+        """
+        return self._send(signer, "settleClaims(uint256,address[])", epoch, participants)
 
     def share_token(self) -> str:
         """The fund's share token.
