@@ -48,7 +48,7 @@ def is_fund(token: RWAToken) -> bool:
 
 @click.group("fund")
 def fund_group() -> None:
-    """A tokenized fund: set-nav, confirm-nav, subscribe, redeem, strike, claim, cancel."""
+    """A tokenized fund: set-nav, confirm-nav, subscribe, redeem, strike, claim, settle, cancel."""
 
 
 def _fund_command(name: str, help: str) -> Callable[[Callable[..., None]], click.Command]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
@@ -78,6 +79,31 @@ def test_subscribe_set_nav_strike_and_claim(fw: FundWorld) -> None:
     ]
     assert w.fund.balance_of(w.alice.address) == Decimal(4000)
     assert w.hkd.balance_of(w.alice.address) == Decimal(100_000) - Decimal("20420.4")
+
+
+def test_settle_claims_every_ap_of_the_epoch_for_it(fw: FundWorld, tmp_path: Path) -> None:
+    w = fw
+    ok(w.run("fund", "subscribe", "25000", *tok(w), signer=w.alice))
+    out = ["--out", str(tmp_path)]
+    one_line_error(
+        w.run("fund", "settle", "1", *tok(w), *out), "epoch 1 is not struck: strike it first (`hktoken fund strike`)"
+    )
+    ok(w.run("fund", "set-nav", "10.2", *tok(w)))
+    ok(w.run("fund", "strike", *tok(w)))
+    before = w.nonces()
+    one_line_error(
+        w.run("fund", "settle", "1", *tok(w), *out, signer=w.alice),
+        f"{w.alice.address} lacks FUND_ADMIN_ROLE: grant it with grantRole, or sign with an account that has it",
+    )
+    assert w.nonces() == before
+    assert ok(w.run("fund", "settle", "1", *tok(w), *out)) == [
+        f"settled the claims of 1 AP of 1 in epoch 1 in 1 transaction: {w.last_tx()}"
+    ]
+    assert w.fund.balance_of(w.alice.address) == Decimal(4000)  # the same fill as ALICE's own claim
+    assert w.hkd.balance_of(w.alice.address) == Decimal(100_000) - Decimal("20420.4")
+    assert ok(w.run("fund", "settle", "1", *tok(w), *out)) == [
+        "settled the claims of 0 APs of 1 in epoch 1 in 0 transactions: nothing sent"
+    ]
 
 
 def test_a_nav_beyond_the_bound_needs_its_confirmation_before_the_strike(fw: FundWorld) -> None:
