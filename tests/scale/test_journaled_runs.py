@@ -9,6 +9,10 @@ exactly once (balances to the wei, one registration each) and the journal saying
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +27,7 @@ from hktoken.chain.sender import SignedTransaction
 from hktoken.contracts.bulk import balances_of, registry_records
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.token import RWAToken
+from tests.foundation._support import cli_argv
 
 ROWS = 240
 MAX_ROWS = 50  # 5 register and 5 mint transactions for 240 rows
@@ -213,3 +218,38 @@ def test_an_anvil_that_drops_a_pooled_transaction_gets_it_again(tmp_path: Path) 
         result = sender.send_all(signer, unequal)
         assert len(result.gas_used) == len(calls)
         assert sum(1 for r in registry_records(node, registry, [i.id_bytes for i in investors]) if r[0]) == 900
+
+
+def test_an_import_killed_with_sigkill_mid_run_resumes_with_every_row_once(
+    onboarding: tuple[Chain, LocalAccount, InvestorRegistry, RWAToken, Path],
+) -> None:
+    """The real thing: ``hktoken investor import`` in its own process, killed (SIGKILL, no cleanup) as soon as its
+    journal holds a signed transaction, then run again to the end. Wherever the kill landed, every row ends up
+    registered and issued exactly once."""
+    chain, signer, registry, token, out = onboarding
+    csv_file = _csv(out / "investors.csv", ROWS)
+    argv = [*cli_argv("investor", "import", str(csv_file), "--registry", registry.address, "--token", token.address,
+                      "--batch-size", str(MAX_ROWS), "--out", str(out), "--rpc-url", chain.rpc_url)]  # fmt: skip
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("HKTOKEN_")}, "HKTOKEN_PRIVATE_KEY":
+           signer.key.hex()}  # fmt: skip
+    process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 60
+    journals: list[Path] = []
+    while not journals and process.poll() is None and time.monotonic() < deadline:
+        journals = list((out / "deployments").rglob("import-*.json")) if (out / "deployments").exists() else []
+        time.sleep(0.005)
+    process.kill()
+    process.communicate(timeout=30)
+    chain.sender.reset_nonces()
+    assert journals, "the import never wrote its journal"
+    assert process.returncode == -signal.SIGKILL  # killed mid-run, not finished
+    assert {e["status"] for e in json.loads(journals[0].read_text())["transactions"]} == {"signed"}
+    resumed = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    chain.sender.reset_nonces()
+    _assert_all_applied_once(chain, registry, token, ROWS)
+    entries = json.loads(journals[0].read_text())["transactions"]
+    assert {e["status"] for e in entries} <= {"done", "void"}
+    done_rows = [line for e in entries if e["status"] == "done" and e["phase"] == "mint" for line in e["rows"]]
+    assert sorted(done_rows) == list(range(2, ROWS + 2))  # every line issued by exactly one mined batch
