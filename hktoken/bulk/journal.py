@@ -11,8 +11,9 @@ Resuming (:meth:`JournaledRun.settle`) first settles every transaction the journ
   land once at most) and waited for;
 - not mined, and its nonce taken by another transaction: recorded ``void``; its rows were not applied.
 
-Only then does the caller plan the rest from the chain's state, so a transaction still in a node's pool can never
-be doubled by a new one carrying the same rows.
+The same is done first for every other journal in the folder that this signer left with ``signed`` entries (an
+earlier run over a file edited since, whose digest differs). Only then does the caller plan the rest from the
+chain's state, so a transaction still in a node's pool can never be doubled by a new one carrying the same rows.
 """
 
 from __future__ import annotations
@@ -196,13 +197,38 @@ class JournaledRun:
                                    signer=signer.address, target=target, digest=digest)  # fmt: skip
         return cls(chain, signer, journal, sender=sender, on_signed=on_signed)
 
+    def _in_flight_elsewhere(self) -> list[BulkJournal]:
+        """Other run journals in the same folder, by the same signer, with transactions still ``signed``: an
+        earlier run over an edited file (another digest) may have left batches in a node's pool."""
+        found = []
+        for path in sorted(self.journal.path.parent.glob("*.json")):
+            if path == self.journal.path:
+                continue
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if (
+                isinstance(data, dict) and data.get("format") == FORMAT
+                and str(data.get("signer", "")).lower() == self.signer.address.lower()
+                and any(e.get("status") == "signed" for e in data.get("transactions", []))
+            ):  # fmt: skip
+                found.append(BulkJournal(path, data))
+        return found
+
     def settle(self, progress: Progress | None = None) -> None:
-        """Bring every ``signed`` entry to done, failed or void (module docstring); nothing new is signed."""
-        waiting = sorted(self.journal.entries(status="signed"), key=lambda e: int(e["nonce"]))
+        """Bring every ``signed`` entry to done, failed or void (module docstring), those of this signer's other
+        runs in the same folder first; nothing new is signed."""
+        for other in self._in_flight_elsewhere():
+            self._settle(other, progress)
+        self._settle(self.journal, progress)
+
+    def _settle(self, journal: BulkJournal, progress: Progress | None) -> None:
+        waiting = sorted(journal.entries(status="signed"), key=lambda e: int(e["nonce"]))
         if not waiting:
             return
         found = self.sender.receipts([e["tx_hash"] for e in waiting])
-        self.journal.record_receipts({e["tx_hash"]: r for e, r in zip(waiting, found, strict=True) if r is not None})
+        journal.record_receipts({e["tx_hash"]: r for e, r in zip(waiting, found, strict=True) if r is not None})
         unmined = [e for e, r in zip(waiting, found, strict=True) if r is None]
         if not unmined:
             return
@@ -211,11 +237,11 @@ class JournaledRun:
         live = [_signed(e, self.signer.address) for e in unmined if int(e["nonce"]) >= latest]
         if dead:
             self.voided += len(dead)
-            self.journal.record_void(e["tx_hash"] for e in dead)
+            journal.record_void(e["tx_hash"] for e in dead)
         if live:
             self.resent += len(live)
             receipts = self.sender.submit_and_gather(live, progress=progress)
-            self.journal.record_receipts({tx.tx_hash: r for tx, r in zip(live, receipts, strict=True)})
+            journal.record_receipts({tx.tx_hash: r for tx, r in zip(live, receipts, strict=True)})
 
     def send(
         self, phase: str, calls: Sequence[BulkCall], row_ids: Sequence[int], progress: Progress | None = None

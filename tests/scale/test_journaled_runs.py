@@ -253,3 +253,24 @@ def test_an_import_killed_with_sigkill_mid_run_resumes_with_every_row_once(
     assert {e["status"] for e in entries} <= {"done", "void"}
     done_rows = [line for e in entries if e["status"] == "done" and e["phase"] == "mint" for line in e["rows"]]
     assert sorted(done_rows) == list(range(2, ROWS + 2))  # every line issued by exactly one mined batch
+
+
+def test_an_edited_file_run_after_a_stop_settles_the_earlier_run_first(
+    onboarding: tuple[Chain, LocalAccount, InvestorRegistry, RWAToken, Path],
+) -> None:
+    """A stop in the mint phase, then the file gains a row (so a new digest, a new journal): the earlier run's
+    journaled mints are settled before anything is planned, so none is issued a second time."""
+    chain, _signer, registry, token, out = onboarding
+    csv_file = _csv(out / "investors.csv", ROWS)
+    with pytest.raises(Crash):
+        _run(onboarding, csv_file, on_signed=_crash_at("mint"))
+    edited = _csv(out / "investors.csv", ROWS + 1)
+    resumed = _run(onboarding, edited)
+    assert resumed.resent == 5  # the first run's five journaled mints, from its own journal
+    assert (resumed.registered, resumed.issued) == (1, 1)  # only the new row
+    assert (resumed.already_registered, resumed.already_issued) == (ROWS, ROWS)
+    _assert_all_applied_once(chain, registry, token, ROWS + 1)
+    journals = sorted((out / "deployments").rglob("import-*.json"))
+    assert len(journals) == 2
+    for journal in journals:
+        assert {e["status"] for e in json.loads(journal.read_text())["transactions"]} == {"done"}
