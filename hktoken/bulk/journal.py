@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ from hktoken.chain.connection import Chain
 from hktoken.chain.sender import SignedTransaction
 from hktoken.deployment.journal import GENESIS_PREFIX_CHARS, write_atomically
 from hktoken.deployment.session import genesis_hash
-from hktoken.errors import SpecError, TransactionReverted
+from hktoken.errors import ChainError, SpecError, TransactionReverted
 
 FORMAT = "hktoken-bulk-run/1"
 DIGEST_CHARS = 16
@@ -218,21 +219,44 @@ class JournaledRun:
 
     def settle(self, progress: Progress | None = None) -> None:
         """Bring every ``signed`` entry to done, failed or void (module docstring), those of this signer's other
-        runs in the same folder first; nothing new is signed."""
+        runs in the same folder first; then make sure nothing else of this signer is pending (a journal kept
+        elsewhere): on a dev node it is mined, on any other node the run stops with ChainError. Nothing new is
+        signed."""
         for other in self._in_flight_elsewhere():
             self._settle(other, progress)
         self._settle(self.journal, progress)
+        self._nothing_pending()
+
+    def _nothing_pending(self) -> None:
+        eth = self.chain.w3.eth
+        address = self.signer.address
+        dev_node = self.chain.known_dialect() is not None
+        deadline = time.monotonic() + self.sender.deadline_seconds
+        while (pending := int(eth.get_transaction_count(address, "pending"))) > (
+            latest := int(eth.get_transaction_count(address, "latest"))
+        ):
+            if not dev_node or time.monotonic() > deadline:
+                raise ChainError(
+                    f"{pending - latest} transaction(s) from {address} are still pending on the node (nonces "
+                    f"{latest} to {pending - 1}), sent by something this run's journals do not know",
+                    fix="wait until they are mined (or resume with the --out whose journal holds them), then run "
+                    "again: planning now could do their work twice",
+                )
+            self.chain.rpc("evm_mine")  # a dev node's stalled automine: what the pool holds is this signer's own
+            self.sender.nudges += 1
 
     def _settle(self, journal: BulkJournal, progress: Progress | None) -> None:
         waiting = sorted(journal.entries(status="signed"), key=lambda e: int(e["nonce"]))
         if not waiting:
             return
+        # The nonce count first, receipts second: a transaction mined between the two reads then has a receipt,
+        # and is never taken for one whose nonce another transaction used.
+        latest = int(self.chain.w3.eth.get_transaction_count(self.signer.address, "latest"))
         found = self.sender.receipts([e["tx_hash"] for e in waiting])
         journal.record_receipts({e["tx_hash"]: r for e, r in zip(waiting, found, strict=True) if r is not None})
         unmined = [e for e, r in zip(waiting, found, strict=True) if r is None]
         if not unmined:
             return
-        latest = int(self.chain.w3.eth.get_transaction_count(self.signer.address, "latest"))
         dead = [e for e in unmined if int(e["nonce"]) < latest]
         live = [_signed(e, self.signer.address) for e in unmined if int(e["nonce"]) >= latest]
         if dead:
@@ -260,8 +284,13 @@ class JournaledRun:
         failed = [tx for tx, r in zip(signed, receipts, strict=True) if int(str(r["status"]), 16) != 1]
         if failed:
             raise TransactionReverted(
-                f"{len(failed)} of {len(signed)} {phase} transactions reverted, first {failed[0].tx_hash} "
-                f"(nonce {failed[0].nonce}); their rows were not applied and are retried on the next run"
+                "BatchReverted",
+                {"phase": phase, "reverted": len(failed), "sent": len(signed), "nonce": failed[0].nonce},
+                tx_hash=failed[0].tx_hash,
+                message=f"{len(failed)} of {len(signed)} {phase} batch transactions reverted on chain (first "
+                f"{failed[0].tx_hash}, nonce {failed[0].nonce}); their rows were not applied (the journal says "
+                "failed): find the row the contract refuses (a smaller --batch-size narrows it down), correct it, "
+                "and run again",
             )
         self.gas_used += sum(int(str(r["gasUsed"]), 16) for r in receipts)
         self.receipts.extend(receipts)

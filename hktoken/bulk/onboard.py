@@ -58,6 +58,8 @@ MAX_WALLETS = 4  # InvestorRegistry.MAX_WALLETS_PER_INVESTOR
 IMPORT_COLUMNS = ("id", "wallet", "wallets", "country", "class", "kyc_expiry", "kyc_days", "omnibus", "amount")
 REQUIRED = ("id", "country", "class")
 PROBLEMS_SHOWN = 5
+MAX_KYC_DAYS = 36_500  # a hundred years: anything longer is a typo
+MAX_UNITS = 2**128 - 1  # the token's supply and balances are 128-bit
 _SEPARATORS = re.compile(r"[;\s|]+")
 
 
@@ -142,9 +144,9 @@ class _CsvRow(BaseModel):
     country: int
     investor_class: InvestorClass = Field(alias="class")
     kyc_expiry: datetime | None = None
-    kyc_days: int | None = Field(default=None, ge=1)
+    kyc_days: int | None = Field(default=None, ge=1, le=MAX_KYC_DAYS)
     omnibus: bool = False
-    amount: Decimal | None = Field(default=None, gt=0)
+    amount: Decimal | None = Field(default=None, gt=0, allow_inf_nan=False)
 
     @field_validator("wallets", mode="before")
     @classmethod
@@ -237,10 +239,17 @@ def read_onboarding_csv(path: Path, now: datetime, *, decimals: int | None = Non
                                        "date"))  # fmt: skip
             continue
         amount = parsed.amount
-        if amount is not None and decimals is not None and amount != round(amount, decimals):
-            problems.append(RowProblem(line=line, field="amount", message=f"{amount} has more than {decimals} "
-                                       "decimals", fix=f"round it to {decimals} decimals"))  # fmt: skip
-            continue
+        if amount is not None and decimals is not None:
+            try:
+                units = to_base_units(amount, decimals)
+            except SpecError as exc:
+                problems.append(RowProblem(line=line, field="amount", message=exc.message,
+                                           fix=exc.fix or "correct the amount"))  # fmt: skip
+                continue
+            if units > MAX_UNITS:
+                problems.append(RowProblem(line=line, field="amount", message=f"{amount} is more than the token can "
+                                           f"hold ({MAX_UNITS} base units)", fix="correct the amount"))  # fmt: skip
+                continue
         try:
             investor = Investor(
                 id=parsed.id,

@@ -104,7 +104,8 @@ def test_import_reports_every_bad_row_and_lists_them_all_with_json(bw: BulkWorld
     one_line_error(
         w.run("investor", "import", str(bad), *args(w, tmp_path)),
         f"{bad}: 3 bad rows, nothing sent: {bad}:3: wallets.0: address '0xnope' is not a valid Ethereum address; "
-        f"{bad}:4: id: investor BAD-1 is also on line 2; {bad}:5: amount: 0.5 has more than 0 decimals: correct "
+        f"{bad}:4: id: investor BAD-1 is also on line 2; {bad}:5: amount: amount 0.5 has more than 0 decimal places: "
+        "correct "
         "every row listed (--json lists them all) and run again",
     )
     result = w.run("investor", "import", str(bad), *args(w, tmp_path), "--json")
@@ -112,7 +113,7 @@ def test_import_reports_every_bad_row_and_lists_them_all_with_json(bw: BulkWorld
     report = json.loads(result.stdout)
     assert report["file"] == str(bad)
     assert [(p["line"], p["field"]) for p in report["problems"]] == [(3, "wallets.0"), (4, "id"), (5, "amount")]
-    assert report["problems"][2]["fix"] == "round it to 0 decimals"
+    assert report["problems"][2]["fix"] == "round it to at most 0 decimals (the token's precision)"
     one_line_error(
         w.run("investor", "import", str(bad), "--registry", w.registry.address),
         f"{bad}:1: the file has an amount column but no token to issue: pass --token",

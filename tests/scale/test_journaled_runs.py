@@ -160,17 +160,25 @@ def test_the_import_reports_every_bad_row_by_line_and_field_and_sends_nothing(
         f"SCALE-00011,{_wallet(11)},HK,retail,365,no,1.0000000000000000001",
         f"SCALE-00000,{_wallet(12)},HK,retail,365,no,1",
         f"SCALE-00013,{_wallet(0)},HK,retail,365,no,-4",
+        f"SCALE-00014,{_wallet(14)},HK,retail,99999999999,no,1",
+        f"SCALE-00015,{_wallet(15)},HK,retail,365,no,1e30",
     ]) + "\n")  # fmt: skip
     nonce = chain.w3.eth.get_transaction_count(signer.address)
     with pytest.raises(ImportRejected) as caught:
         read_onboarding_csv(bad, _now(chain), decimals=18)
     assert [(p.line, p.field) for p in caught.value.problems] == [
         (3, "wallets.0"), (4, "country"), (5, "kyc_expiry"), (6, "amount"), (7, "id"), (8, "amount"),
+        (9, "kyc_days"), (10, "amount"),
     ]  # fmt: skip
-    assert caught.value.problems[3].message == "1.0000000000000000001 has more than 18 decimals"
-    assert caught.value.problems[4].message == "investor SCALE-00000 is also on line 2"
-    assert str(caught.value).startswith(f"{bad}: 6 bad rows, nothing sent: {bad}:3: wallets.0: address '0xnope'")
-    assert str(caught.value).endswith("; and 1 more: correct every row listed (--json lists them all) and run again")
+    problems = caught.value.problems
+    assert problems[3].message == "amount 1.0000000000000000001 has more than 18 decimal places"
+    assert problems[4].message == "investor SCALE-00000 is also on line 2"
+    assert (
+        problems[7].message
+        == "1E+30 is more than the token can hold (340282366920938463463374607431768211455 base units)"
+    )
+    assert str(caught.value).startswith(f"{bad}: 8 bad rows, nothing sent: {bad}:3: wallets.0: address '0xnope'")
+    assert str(caught.value).endswith("; and 3 more: correct every row listed (--json lists them all) and run again")
     assert chain.w3.eth.get_transaction_count(signer.address) == nonce
 
 
