@@ -4,24 +4,28 @@ The holders are every wallet that ever held the bond (its ``Transfer`` events si
 after a record date is still owed that coupon). Who is owed what is read in JSON-RPC batches (``claimable``);
 only holders owed something are pushed to. The paying agent itself never pays a coupon twice (each holder's
 accrual index moves on when paid), and a rerun of a stopped push settles its journal first, then pays only who is
-still owed. A frozen holder is owed nothing until unfrozen (``claimable`` is zero), so is left out; a holder the
-stablecoin refuses is skipped by the contract with ``CouponPaymentSkipped`` and counted in ``PushResult.unpaid``.
+still owed. A frozen holder is owed nothing until unfrozen (``claimable`` is zero), so is left out. A holder the
+stablecoin refuses (blocked) makes the agent's whole ``payCoupons`` batch revert: that batch is split by simulation
+down to the refused holders, who are left out and reported (``PushResult.refused``), and the rest is sent again.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eth_account.signers.local import LocalAccount
+from eth_typing import HexStr
 from eth_utils.crypto import keccak
 
+from hktoken.abi import Calldata
 from hktoken.bulk.journal import JournaledRun, SendHook
-from hktoken.chain.bulk import BulkSender, Progress
+from hktoken.chain.bulk import BulkCall, BulkSender, Progress
 from hktoken.contracts.bulk import claimable_of, push_calls
-from hktoken.errors import MissingRole
+from hktoken.errors import HKTokenError, MissingRole
 from hktoken.reports.captable import TRANSFER_TOPIC, deployment_block, replay_transfers
 from hktoken.reports.logs import fetch_logs
 
@@ -49,14 +53,17 @@ class PushResult:
     holders: int
     """Wallets considered."""
     pushed: int
-    """Holders owed something and sent a payment (this invocation)."""
+    """Holders owed something and sent a payment (this invocation), the refused ones included."""
     owed_units: int
-    """What those holders were owed, in payment-token base units."""
+    """What the holders paid were owed, in payment-token base units (refused ones excluded)."""
     unpaid: int
     """Holders the paying agent skipped in this run (``CouponPaymentSkipped``: the stablecoin refused them)."""
     transactions: list[str]
     gas_used: int
     resent: int
+    refused: list[tuple[str, str]]
+    """Holders whose payment reverted the whole ``payCoupons`` batch (the stablecoin refuses them: blocked, say),
+    with the refusal: found by splitting the reverted batch, left out, still owed; the others were paid."""
 
 
 def push_coupons(
@@ -85,8 +92,19 @@ def push_coupons(
     run.settle(progress)
     owed = claimable_of(chain, agent, wallets)
     todo = [i for i, amount in enumerate(owed) if amount > 0]
-    calls = push_calls(chain, signer, agent, [wallets[i] for i in todo], tx_gas_cap=tx_gas_cap, max_rows=max_rows)
-    sent = run.send("push", calls, todo, progress)
+    encode = Calldata(agent.artifact.abi, "payCoupons")
+
+    def plan(rows: Sequence[int]) -> list[BulkCall]:
+        return push_calls(chain, signer, agent, [wallets[i] for i in rows], tx_gas_cap=tx_gas_cap, max_rows=max_rows)
+
+    def check(rows: Sequence[int]) -> str | None:
+        try:
+            chain.sender.simulate(signer, agent.address, HexStr(encode([wallets[i] for i in rows])))
+        except HKTokenError as exc:
+            return exc.message
+        return None
+
+    sent, refused = run.send_skipping_refused("push", todo, plan, check, progress)
     skipped = sum(
         1 for receipt in run.receipts for log in receipt["logs"]
         if log["topics"] and str(log["topics"][0]).lower() == SKIPPED_TOPIC
@@ -95,8 +113,9 @@ def push_coupons(
         journal=run.journal.path,
         holders=len(wallets),
         pushed=len(todo),
-        owed_units=sum(owed[i] for i in todo),
+        owed_units=sum(owed[i] for i in todo if i not in {row for row, _ in refused}),
         unpaid=skipped,
+        refused=[(wallets[row], reason) for row, reason in refused],
         transactions=[tx.tx_hash for tx in sent],
         gas_used=run.gas_used,
         resent=run.resent,

@@ -12,6 +12,7 @@ journal first, then only what is still open. An AP whose shares the token refuse
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,9 +23,9 @@ from eth_utils.crypto import keccak
 
 from hktoken.abi import Calldata
 from hktoken.bulk.journal import JournaledRun, SendHook
-from hktoken.chain.bulk import BulkSender, Progress
+from hktoken.chain.bulk import BulkCall, BulkSender, Progress
 from hktoken.contracts.bulk import batch_calls, read_many
-from hktoken.errors import MissingRole, SpecError
+from hktoken.errors import HKTokenError, MissingRole, SpecError
 from hktoken.reports.captable import deployment_block
 from hktoken.reports.logs import fetch_logs
 
@@ -72,7 +73,11 @@ class FundSettleResult:
     settled: int
     """APs with an open claim, sent to ``settleClaims`` in this invocation."""
     skipped: int
-    """APs ``settleClaims`` skipped in this run (``ClaimSkipped``: the token refused their shares)."""
+    """APs ``settleClaims`` skipped in this run because the token refuses their shares (``ClaimSkipped`` with a
+    non-zero code); their subscriptions stay refundable."""
+    refused: list[tuple[str, str]]
+    """APs whose settlement reverted the whole batch (the payment token refuses them), with the refusal: found by
+    splitting the batch, left out, still open; the others were settled."""
     transactions: list[str]
     gas_used: int
     resent: int
@@ -104,19 +109,30 @@ def settle_fund_claims(
     run.settle(progress)
     todo = [i for i, open_ in enumerate(open_claims(chain, admin, epoch, aps)) if open_] if aps else []
     encode = Calldata(admin.artifact.abi, "settleClaims")
-    wallets = [aps[i] for i in todo]
-    calls = batch_calls(chain, signer, admin.address, lambda start, n: encode(epoch, wallets[start : start + n]),
-                        len(wallets), tx_gas_cap=tx_gas_cap, max_rows=max_rows, exact=True)  # fmt: skip
-    sent = run.send("settle", calls, todo, progress)
+
+    def plan(rows: Sequence[int]) -> list[BulkCall]:
+        wallets = [aps[i] for i in rows]
+        return batch_calls(chain, signer, admin.address, lambda start, n: encode(epoch, wallets[start : start + n]),
+                           len(wallets), tx_gas_cap=tx_gas_cap, max_rows=max_rows, exact=True)  # fmt: skip
+
+    def check(rows: Sequence[int]) -> str | None:
+        try:
+            chain.sender.simulate(signer, admin.address, HexStr(encode(epoch, [aps[i] for i in rows])))
+        except HKTokenError as exc:
+            return exc.message
+        return None
+
+    sent, refused = run.send_skipping_refused("settle", todo, plan, check, progress)
     skipped = sum(
         1 for receipt in run.receipts for log in receipt["logs"]
-        if log["topics"] and str(log["topics"][0]).lower() == SKIPPED_TOPIC
+        if log["topics"] and str(log["topics"][0]).lower() == SKIPPED_TOPIC and int(str(log["data"])[-2:], 16)
     )  # fmt: skip
     return FundSettleResult(
         journal=run.journal.path,
         participants=len(aps),
         settled=len(todo),
         skipped=skipped,
+        refused=[(aps[row], reason) for row, reason in refused],
         transactions=[tx.tx_hash for tx in sent],
         gas_used=run.gas_used,
         resent=run.resent,

@@ -185,6 +185,9 @@ class JournaledRun:
         """Gas used by the transactions this object sent (settled ones excluded)."""
         self.receipts: list[dict[str, Any]] = []
         """The raw receipts of the transactions this object sent, in order."""
+        self.failed_rows: list[int] = []
+        """The rows of the batches that reverted in the last :meth:`send`."""
+        self._last_signed: list[SignedTransaction] = []
 
     @classmethod
     def open(
@@ -276,12 +279,19 @@ class JournaledRun:
         if not calls:
             return []
         signed = self.sender.sign_all(self.signer, calls)
+        self._last_signed = signed
         self.journal.record_signed(phase, calls, signed, row_ids)
         if self.on_signed is not None:
             self.on_signed(phase, signed)
         receipts = self.sender.submit_and_gather(signed, progress=progress)
         self.journal.record_receipts({tx.tx_hash: r for tx, r in zip(signed, receipts, strict=True)})
+        self.gas_used += sum(int(str(r["gasUsed"]), 16) for r in receipts)
+        self.receipts.extend(receipts)
         failed = [tx for tx, r in zip(signed, receipts, strict=True) if int(str(r["status"]), 16) != 1]
+        self.failed_rows = [
+            row for e in self.journal.entries(phase=phase, status="failed")
+            if e["tx_hash"] in {tx.tx_hash for tx in failed} for row in e["rows"]
+        ]  # fmt: skip
         if failed:
             raise TransactionReverted(
                 "BatchReverted",
@@ -292,9 +302,62 @@ class JournaledRun:
                 "failed): find the row the contract refuses (a smaller --batch-size narrows it down), correct it, "
                 "and run again",
             )
-        self.gas_used += sum(int(str(r["gasUsed"]), 16) for r in receipts)
-        self.receipts.extend(receipts)
         return signed
+
+    def send_skipping_refused(
+        self,
+        phase: str,
+        rows: Sequence[int],
+        plan: Callable[[Sequence[int]], list[BulkCall]],
+        check: Callable[[Sequence[int]], str | None],
+        progress: Progress | None = None,
+    ) -> tuple[list[SignedTransaction], list[tuple[int, str]]]:
+        """:meth:`send` for rows the contract may refuse one by one (a holder the stablecoin blocks, an AP it
+        refuses): when a batch reverts, its rows are split by simulation (``check(rows)`` is None when a batch of
+        them would pass, else the refusal) down to the refused ones, which are left out and returned with their
+        reason; the rest is planned (``plan(rows)``) and sent again. One reverted batch is what finding them costs,
+        and nothing else is held up."""
+        if not rows:
+            return [], []
+        refused: list[tuple[int, str]] = []
+        try:
+            calls = plan(rows)
+        except TransactionReverted:  # a refused row among the ones the batch sizing simulates: find them all now
+            refused = _refused(rows, check)
+            left_out = {row for row, _ in refused}
+            rows = [row for row in rows if row not in left_out]
+            if not rows:
+                return [], refused
+            calls = plan(rows)
+        try:
+            return self.send(phase, calls, rows, progress), refused
+        except TransactionReverted as exc:
+            if exc.error != "BatchReverted":
+                raise
+        failed = list(self.failed_rows)
+        sent_ok = self._mined_of_last_send()
+        refused += _refused(failed, check)
+        left_out = {row for row, _ in refused}
+        retry = [row for row in failed if row not in left_out]
+        if retry:
+            sent_ok += self.send(phase, plan(retry), retry, progress)
+        return sent_ok, refused
+
+    def _mined_of_last_send(self) -> list[SignedTransaction]:
+        """The transactions of the journal's last :meth:`send` that were mined with status 1."""
+        return [tx for tx, r in zip(self._last_signed, self.receipts[-len(self._last_signed):], strict=True)
+                if int(str(r["status"]), 16) == 1]  # fmt: skip
+
+
+def _refused(rows: Sequence[int], check: Callable[[Sequence[int]], str | None]) -> list[tuple[int, str]]:
+    """The rows ``check`` refuses on their own, found by halving (log2(n) simulations per refused row)."""
+    reason = check(rows)
+    if reason is None:
+        return []
+    if len(rows) == 1:
+        return [(rows[0], reason)]
+    middle = len(rows) // 2
+    return _refused(rows[:middle], check) + _refused(rows[middle:], check)
 
 
 __all__ = ["FORMAT", "BulkJournal", "JournaledRun", "SendHook", "input_digest", "run_path"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from hktoken.chain.connection import Chain
 from hktoken.chain.sender import SignedTransaction
 from hktoken.contracts.bulk import claimable_of, issue_bulk, register_investors_bulk
 from hktoken.models.investor import Investor
-from tests.assets.conftest import build_market
+from tests.assets.conftest import Market, build_market
 from tests.compliance._helpers import DAY
 
 HOLDERS = 150
@@ -32,9 +33,16 @@ class Crash(Exception):
     pass
 
 
-def test_a_push_to_every_holder_stopped_mid_run_pays_everyone_once(
-    chain: Chain, accounts: Sequence[LocalAccount], tmp_path: Path
-) -> None:
+@dataclass
+class Pushed:
+    m: Market
+    bond: BondToken
+    payer: LocalAccount
+    wallets: list[str]
+
+
+def _bond_with_holders(chain: Chain, accounts: Sequence[LocalAccount], holders: int) -> Pushed:
+    """A bond held by ``holders`` investors (holder n holds n + 1 bonds), its first record date passed."""
     m = build_market(chain, accounts)
     funder, payer = accounts[6], accounts[7]
     t0 = chain.timestamp()
@@ -51,21 +59,34 @@ def test_a_push_to_every_holder_stopped_mid_run_pays_everyone_once(
         bond_roles=BondRoles(callers=[], funders=[funder.address], payers=[payer.address]),
     )  # fmt: skip
     expiry = datetime.fromtimestamp(t0, tz=UTC) + timedelta(days=365)
-    wallets = [to_checksum_address(f"0x{0xB0B0000 + n:040x}") for n in range(HOLDERS)]
+    wallets = [to_checksum_address(f"0x{0xB0B0000 + n:040x}") for n in range(holders)]
     register_investors_bulk(chain, m.admin, m.registry, [
         Investor(id=f"PUSH-{n:04d}", wallets=[w], country=344, investor_class=2, kyc_expiry=expiry)
         for n, w in enumerate(wallets)
     ])  # fmt: skip
     issue_bulk(chain, m.issuer, bond, [(w, (n + 1) * 10**18) for n, w in enumerate(wallets)])
-    frozen = wallets[7]
-    bond.raw.set_address_frozen(m.agent, frozen, True)
     chain.set_next_block_timestamp(dates[0] + 1)
     chain.mine()
-    funding = bond.paying_agent.raw.coupon_funding(0)
-    assert funding == sum(range(1, HOLDERS + 1)) * CPT
-    m.hkd.mint(m.admin, funder.address, Decimal(funding) / HKD)
-    m.hkd.raw.approve(funder, bond.paying_agent.address, funding)
-    bond.fund_coupon(funder, 0)
+    return Pushed(m, bond, payer, wallets)
+
+
+def _fund_coupon(p: Pushed, accounts: Sequence[LocalAccount]) -> int:
+    funder = accounts[6]
+    funding = p.bond.paying_agent.raw.coupon_funding(0)
+    p.m.hkd.mint(p.m.admin, funder.address, Decimal(funding) / HKD)
+    p.m.hkd.raw.approve(funder, p.bond.paying_agent.address, funding)
+    p.bond.fund_coupon(funder, 0)
+    return funding
+
+
+def test_a_push_to_every_holder_stopped_mid_run_pays_everyone_once(
+    chain: Chain, accounts: Sequence[LocalAccount], tmp_path: Path
+) -> None:
+    p = _bond_with_holders(chain, accounts, HOLDERS)
+    m, bond, payer, wallets = p.m, p.bond, p.payer, p.wallets
+    frozen = wallets[7]
+    bond.raw.set_address_frozen(m.agent, frozen, True)
+    assert _fund_coupon(p, accounts) == sum(range(1, HOLDERS + 1)) * CPT
     assert bond_holders(bond) == wallets
 
     def crash(phase: str, signed: Sequence[SignedTransaction]) -> None:
@@ -91,3 +112,23 @@ def test_a_push_to_every_holder_stopped_mid_run_pays_everyone_once(
     assert (again.pushed, again.owed_units, again.unpaid, len(again.transactions)) == (1, 8 * CPT, 0, 1)
     assert [m.hkd.raw_balance_of(w) for w in wallets] == [(n + 1) * CPT for n in range(HOLDERS)]
     assert m.hkd.raw_balance_of(bond.paying_agent.address) == 0  # the coupon paid out exactly
+
+
+def test_a_holder_the_stablecoin_blocks_is_left_out_and_everyone_else_is_paid(
+    chain: Chain, accounts: Sequence[LocalAccount], tmp_path: Path
+) -> None:
+    """A blocked holder reverts the agent's whole payCoupons batch (the stablecoin transfer is not caught): the
+    reverted batch is split by simulation down to that holder, who is reported and left owed; the rest is paid."""
+    holders = 60
+    p = _bond_with_holders(chain, accounts, holders)
+    blocked = p.wallets[33]
+    p.m.hkd.block(p.m.admin, blocked)
+    funding = _fund_coupon(p, accounts)
+    result = push_coupons(chain, p.payer, p.bond, out=tmp_path, max_rows=20)
+    assert [w for w, _ in result.refused] == [blocked]
+    assert "AccountIsBlocked" in result.refused[0][1]
+    assert (result.pushed, result.owed_units) == (holders, funding - 34 * CPT)
+    assert [p.m.hkd.raw_balance_of(w) for w in p.wallets] == [0 if n == 33 else (n + 1) * CPT for n in range(holders)]
+    assert claimable_of(chain, p.bond.paying_agent, [blocked]) == [34 * CPT]  # still owed
+    statuses = [e["status"] for e in json.loads(result.journal.read_text())["transactions"]]
+    assert statuses == ["done", "failed", "done", "done"]  # 3 batches of 20; the second reverted, then 19 rows again
