@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from eth_abi.abi import encode as abi_encode
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 ROLE_SUFFIX = "_ROLE"
@@ -34,6 +35,7 @@ def selector(item: dict[str, Any]) -> bytes:
     return keccak(text=signature(item))[:4]
 
 
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _UINT = re.compile(r"uint(\d+)")
 _BYTES = re.compile(r"bytes(\d+)")
 
@@ -43,18 +45,27 @@ def _word_encoder(kind: str) -> Any:
     if kind == "address":
 
         def address(value: str) -> str:
-            if len(value) != 42 or not value.startswith("0x"):
+            if not isinstance(value, str) or _ADDRESS.fullmatch(value) is None:
                 raise ValueError(f"{value!r} is not an address")
-            int(value, 16)
+            if value != value.lower() and value[2:] != value[2:].upper() and to_checksum_address(value) != value:
+                raise ValueError(f"{value!r} fails its EIP-55 checksum")
             return "0" * 24 + value[2:].lower()
 
         return address
     if kind == "bool":
-        return lambda value: "0" * 63 + ("1" if value else "0")
+
+        def boolean(value: bool) -> str:
+            if not isinstance(value, bool):
+                raise ValueError(f"{value!r} is not a bool")
+            return "0" * 63 + ("1" if value else "0")
+
+        return boolean
     if (m := _UINT.fullmatch(kind)) is not None:
         bound = 1 << int(m.group(1))
 
         def uint(value: int) -> str:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{value!r} is not an integer for {kind}")
             if not 0 <= value < bound:
                 raise ValueError(f"{value} is out of range for {kind}")
             return format(value, "064x")
@@ -64,6 +75,8 @@ def _word_encoder(kind: str) -> Any:
         size = int(m.group(1))
 
         def fixed_bytes(value: bytes) -> str:
+            if not isinstance(value, bytes | bytearray):
+                raise ValueError(f"{value!r} is not bytes for {kind}")
             if len(value) > size:
                 raise ValueError(f"{len(value)} bytes do not fit {kind}")
             return value.hex().ljust(64, "0")

@@ -111,14 +111,18 @@ class BulkSender:
         latest = w3.eth.get_block("latest")
         base_fee = int(latest.get("baseFeePerGas", 0) or 0)
         priority = 10**9
-        # Full blocks raise the base fee by 12.5% each: a fee cap of twice today's base fee is outgrown after six
-        # batches, and every later transaction would then wait forever. Cap it at the base fee after one full block
-        # this run can fill (only the base fee plus the tip is paid).
-        blocks = min(-(-sum(c.gas for c in calls) // max(int(latest["gasLimit"]), 1)) + 1, 100)
-        growth = max(2 * base_fee, base_fee * 9**blocks // 8**blocks)
-        fees = {"maxFeePerGas": growth + priority, "maxPriorityFeePerGas": priority}
+        # Full blocks raise the base fee by up to 12.5% each: a fee cap of twice today's base fee is outgrown after
+        # six full blocks, and every later transaction would wait forever. Each transaction's cap is the base fee
+        # after the full blocks before it in this run, plus two (only the base fee and the tip are paid); one cap
+        # for the whole run would make a signer hold gas x the last cap for every transaction of it.
+        block_gas = max(int(latest["gasLimit"]), 1)
         signed: list[SignedTransaction] = []
+        gas_before = 0
         for offset, call in enumerate(calls):
+            blocks = min(gas_before // block_gas + 2, 200)
+            gas_before += call.gas
+            cap = max(2 * base_fee, base_fee * 9**blocks // 8**blocks)
+            fees = {"maxFeePerGas": cap + priority, "maxPriorityFeePerGas": priority}
             tx: dict[str, Any] = {
                 "chainId": self._chain.chain_id,
                 "to": call.to,

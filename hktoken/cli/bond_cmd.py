@@ -219,7 +219,7 @@ def push_command(
 
 def _push_all(session: Session, bond: BondToken, out: Path, batch_size: int | None) -> None:
     currency = bond.raw.currency_code().decode()
-    with display.progress("paying every holder", total=None) as bar:
+    with display.progress("paying every holder: batches mined", total=1) as bar:
         result = push_coupons(session.chain, session.signer, bond, out=out, max_rows=batch_size,
                               progress=display.blocks_read(bar))  # fmt: skip
     total = from_base_units(result.owed_units, bond.payment_decimals)

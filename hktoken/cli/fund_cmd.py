@@ -249,7 +249,7 @@ def settle_command(session: Session, token_ref: str, epoch: int, out: Path | Non
     token = fund_at(session, token_ref)
     administrator = token.administrator()
     _epoch(administrator, epoch)
-    with display.progress(f"settling epoch {epoch}", total=None) as bar:
+    with display.progress(f"settling epoch {epoch}: batches mined", total=1) as bar:
         result = settle_fund_claims(session.chain, session.signer, administrator, epoch, out=out or Path.cwd(),
                                     max_rows=batch_size, progress=display.blocks_read(bar))  # fmt: skip
     text = (

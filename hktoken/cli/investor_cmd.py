@@ -579,7 +579,7 @@ def import_command(
              "already_issued": plan.already_issued, "transactions": []},
         )  # fmt: skip
         return
-    with display.progress(f"registering {summary}", total=len(rows)) as bar:
+    with display.progress(f"registering {summary}: batches mined", total=len(rows)) as bar:
         try:
             result = onboard(chain, session.signer, registry, rows, out=out or csv_file.parent, token=token,
                              source=source, max_rows=batch_size, progress=display.blocks_read(bar))  # fmt: skip

@@ -42,11 +42,19 @@ def test_values_that_do_not_fit_are_refused() -> None:
         mint(WALLETS[0], -1)
     with pytest.raises(ValueError, match="is not an address"):
         mint("0x1234", 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not an address"):
         mint("0x" + "zz" * 20, 1)
+    with pytest.raises(ValueError, match="is not an address"):
+        mint("0x1_1" + "1" * 37, 1)
+    with pytest.raises(ValueError, match="EIP-55 checksum"):
+        mint("0x" + "aB" * 20, 1)
+    with pytest.raises(ValueError, match="is not an integer"):
+        mint(WALLETS[0], True)
     call = Calldata(ABI, "batchRegisterInvestors")
     with pytest.raises(ValueError, match="out of range for uint16"):
         call([bytes(32)], [WALLETS[0]], [65_536], [1], [1], [False])
+    with pytest.raises(ValueError, match="is not a bool"):
+        call([bytes(32)], [WALLETS[0]], [1], [1], [1], ["false"])
     with pytest.raises(ValueError, match="33 bytes do not fit bytes32"):
         call([bytes(33)], [WALLETS[0]], [1], [1], [1], [False])
 
