@@ -197,16 +197,21 @@ contract BondInvariants is Base {
         targets[0] = address(handler);
     }
 
-    /// @dev The handler is not vacuous: a recorded, funded coupon is claimed once, exactly.
+    /// @dev The handler is not vacuous: a recorded, funded coupon is claimed once, exactly. A second holder's coupon
+    /// stays in the agent, so a second payment to the first holder would find the cash (and be seen).
     function test_aCouponIsPaidOnce() public {
         handler.mint(0, 100e18);
+        handler.mint(1, 100e18);
         handler.warp(183 days - 1 days); // the handler bounds each warp; three of them pass the first record
         handler.warp(150 days - 1 days);
         handler.warp(5 days - 1 days);
         handler.fundCoupon();
         handler.claim(0);
         handler.claim(0);
-        assertEq(handler.paidGhost(handler.holders(0)), 100 * handler.CPT(), "the first coupon was not paid exactly once");
+        address h = handler.holders(0);
+        assertEq(handler.paidGhost(h), 100 * handler.CPT(), "the first coupon was not paid exactly once");
+        assertEq(handler.cash().balanceOf(h), 100 * handler.CPT(), "the holder was paid other than one coupon");
+        assertEq(handler.cash().balanceOf(address(handler.agent())), 100 * handler.CPT(), "the other holder's coupon left");
         assertEq(bytes(handler.violation()).length, 0, handler.violation());
     }
 
