@@ -12,7 +12,9 @@ import {IInvestorRegistry} from "../../contracts/interfaces/IInvestorRegistry.so
 
 /// @notice Drives a fund's dealing cycle: AP subscriptions and redemptions, cut-offs, NAV publications (some
 /// beyond the move bound, needing a confirmation), strikes, claims, and the clock (NAV staleness). Each fill is
-/// recomputed here from the struck NAV and compared to the wei.
+/// recomputed here from the struck NAV and compared to the wei. The order of requests and publications is kept on
+/// the handler's own counter (`_clock`), not on timestamps: a request made in the same second as a publication but
+/// after it must not be filled at it either.
 contract FundHandler is Base {
     InvestorRegistry public immutable registry;
     HKDStablecoin public immutable cash;
@@ -25,14 +27,23 @@ contract FundHandler is Base {
     uint256 public constant FEE_BPS = 25;
     address[2] public aps = [address(0xA9001), address(0xA9002)];
 
-    mapping(uint256 => mapping(address => uint256)) public lastRequestAt; // epoch => AP => time
-    mapping(uint256 => uint256) public publishedAt; // epoch => when the NAV it was struck at was published
+    uint256 internal _clock; // ticks at every accepted request and publication
+    mapping(uint256 => mapping(address => uint256)) public lastSubscriptionAt; // epoch => AP => clock
+    mapping(uint256 => mapping(address => uint256)) public lastRedemptionAt; // epoch => AP => clock
+    mapping(uint256 => uint256) public publishedAt; // epoch => clock when the NAV it was struck at was published
     uint256 internal _pendingPublishedAt;
-    uint256[] internal _struck;
+    uint256[] internal _struckEpochs;
     string public violation;
-    uint256 public fills;
+    uint256 public subscriptionFills;
+    uint256 public redemptionFills;
+
+    /// @dev The clock starts at a real date (2026-01-01), not at forge's 1: before `maxNavAge` has elapsed since time
+    /// 0, a cut-off followed by a strike with no NAV published strikes the epoch at NAV 0 (the strike's only guard
+    /// is the staleness of the empty pending NAV, as of 0). Unreachable on a real chain; reported, not fixed here.
+    uint256 public constant START = 1_767_225_600;
 
     constructor() {
+        vm.warp(START);
         registry = new InvestorRegistry(address(this));
         registry.grantRole(registry.REGISTRAR_ROLE(), address(this));
         cash = new HKDStablecoin(address(this));
@@ -71,7 +82,7 @@ contract FundHandler is Base {
         address ap = aps[seed % 2];
         vm.prank(ap);
         try admin.requestSubscription(bound(amount, 1, 60_000e6)) returns (uint256 epoch) {
-            lastRequestAt[epoch][ap] = block.timestamp;
+            lastSubscriptionAt[epoch][ap] = ++_clock;
         } catch {}
     }
 
@@ -81,7 +92,7 @@ contract FundHandler is Base {
         if (held == 0) return;
         vm.prank(ap);
         try admin.requestRedemption(bound(units, 1, held) * CU) returns (uint256 epoch) {
-            lastRequestAt[epoch][ap] = block.timestamp;
+            lastRedemptionAt[epoch][ap] = ++_clock;
         } catch {}
     }
 
@@ -95,8 +106,26 @@ contract FundHandler is Base {
         uint256 nav = bound(move, last * 85 / 100, last * 115 / 100);
         uint256 asOf = block.timestamp - bound(age, 0, block.timestamp > 2 days ? 2 days : block.timestamp - 1);
         try admin.publishNav(nav == 0 ? 1 : nav, uint64(asOf)) {
-            _pendingPublishedAt = block.timestamp;
+            _pendingPublishedAt = ++_clock;
         } catch {}
+    }
+
+    /// @dev The dealing desk's usual cycle in one step: a fresh NAV within the move bound (no confirmation needed),
+    /// published and struck at once. Without it a fill needs publish and strike to meet in order with a fresh enough
+    /// NAV, and the CI budget filled almost no redemption (2 in 128 runs).
+    function dealingCycle(uint256 move) external {
+        uint256 last = admin.lastNavPerShare();
+        uint256 nav = bound(move, (last * 90 + 99) / 100, last * 110 / 100); // within 10 % after rounding
+        try admin.publishNav(nav == 0 ? 1 : nav, uint64(block.timestamp)) {
+            _pendingPublishedAt = ++_clock;
+        } catch {
+            return;
+        }
+        try admin.strike() returns (uint256 epoch) {
+            _struck(epoch);
+        } catch {
+            _fail("dealingCycle: a fresh NAV within the bound could not be struck");
+        }
     }
 
     function confirmNav() external {
@@ -106,31 +135,57 @@ contract FundHandler is Base {
 
     function strike() external {
         try admin.strike() returns (uint256 epoch) {
-            publishedAt[epoch] = _pendingPublishedAt;
-            _struck.push(epoch);
+            _struck(epoch);
         } catch {}
     }
 
+    /// @dev A strike consumes the pending publication: the epoch is struck at a NAV published for it, never at none.
+    function _struck(uint256 epoch) internal {
+        if (_pendingPublishedAt == 0 || admin.epochOf(epoch).navPerShare == 0) {
+            _fail("strike: an epoch was struck without a NAV published for it");
+        }
+        publishedAt[epoch] = _pendingPublishedAt;
+        _pendingPublishedAt = 0;
+        _struckEpochs.push(epoch);
+    }
+
+    /// @dev Three claims in four go to a struck request that is claimable (a random pick rarely finds one: in the CI
+    /// budget no redemption was ever filled that way); the fourth picks any AP and struck epoch, so refusals (nothing
+    /// to claim, a second claim) are exercised too.
+    function _pickClaim(bool redemption, uint256 seed, uint256 pick) internal view returns (address, uint256) {
+        uint256 n = _struckEpochs.length;
+        if (pick % 4 != 0) {
+            for (uint256 k; k < n; ++k) {
+                uint256 epoch = _struckEpochs[(pick % n + k) % n];
+                for (uint256 j; j < 2; ++j) {
+                    address ap = aps[(seed % 2 + j) % 2];
+                    uint256 open = redemption ? admin.claimableRedemptionRequest(epoch, ap)
+                                              : admin.claimableSubscriptionRequest(epoch, ap);
+                    if (open != 0) return (ap, epoch);
+                }
+            }
+        }
+        return (aps[seed % 2], _struckEpochs[pick % n]);
+    }
+
     function claimSubscription(uint256 seed, uint256 pick) external {
-        if (_struck.length == 0) return;
-        address ap = aps[seed % 2];
-        uint256 epoch = _struck[pick % _struck.length];
+        if (_struckEpochs.length == 0) return;
+        (address ap, uint256 epoch) = _pickClaim(false, seed, pick);
         uint256 nav = admin.epochOf(epoch).navPerShare;
         uint256[4] memory before =
             [cash.balanceOf(ap), cash.balanceOf(CASH_ACCOUNT), cash.balanceOf(FEE_RECEIVER), shares.balanceOf(ap)];
         uint256 escrowBefore = cash.balanceOf(address(admin));
         vm.prank(ap);
         try admin.claimSubscription(epoch) returns (uint256 minted) {
-            fills++;
-            if (publishedAt[epoch] < lastRequestAt[epoch][ap]) _fail("claimSubscription: filled at a NAV published before the request");
+            subscriptionFills++;
+            if (publishedAt[epoch] < lastSubscriptionAt[epoch][ap]) _fail("claimSubscription: filled at a NAV published before the request");
             uint256 paidIn = escrowBefore - cash.balanceOf(address(admin)); // the request's whole escrow
             uint256 perUnit = (CU * nav + 1e18 - 1) / 1e18;
-            uint256 units;
-            while (true) {
-                uint256 c = (units + 1) * perUnit;
-                if (c + c * FEE_BPS / 10_000 > paidIn) break;
-                units++;
-            }
+            // The most whole units the escrow pays for, fee included: from an estimate, stepped to the exact answer
+            // (a loop from zero runs out of gas once the NAV has drifted low).
+            uint256 units = paidIn * 10_000 / (perUnit * (10_000 + FEE_BPS));
+            while (_withFee((units + 1) * perUnit) <= paidIn) units++;
+            while (units > 0 && _withFee(units * perUnit) > paidIn) units--;
             uint256 cost = units * perUnit;
             uint256 fee = cost * FEE_BPS / 10_000;
             if (minted != units * CU || shares.balanceOf(ap) - before[3] != minted) _fail("claimSubscription: shares out != cash in at the struck NAV");
@@ -140,18 +195,22 @@ contract FundHandler is Base {
         } catch {}
     }
 
+    function _withFee(uint256 cost) internal pure returns (uint256) {
+        return cost + cost * FEE_BPS / 10_000;
+    }
+
     function claimRedemption(uint256 seed, uint256 pick) external {
-        if (_struck.length == 0) return;
-        address ap = aps[seed % 2];
-        uint256 epoch = _struck[pick % _struck.length];
+        if (_struckEpochs.length == 0) return;
+        (address ap, uint256 epoch) = _pickClaim(true, seed, pick);
         uint256 nav = admin.epochOf(epoch).navPerShare;
         uint256 apBefore = cash.balanceOf(ap);
         uint256 feeBefore = cash.balanceOf(FEE_RECEIVER);
         uint256 requested = admin.claimableRedemptionRequest(epoch, ap);
         vm.prank(ap);
         try admin.claimRedemption(epoch) returns (uint256 paid) {
-            fills++;
-            if (publishedAt[epoch] < lastRequestAt[epoch][ap]) _fail("claimRedemption: filled at a NAV published before the request");
+            redemptionFills++;
+            if (lastRedemptionAt[epoch][ap] == 0) _fail("claimRedemption: filled without a request in the epoch");
+            if (publishedAt[epoch] < lastRedemptionAt[epoch][ap]) _fail("claimRedemption: filled at a NAV published before the request");
             uint256 proceeds = requested / CU * (CU * nav / 1e18);
             uint256 fee = proceeds * FEE_BPS / 10_000;
             if (paid != proceeds - fee || cash.balanceOf(ap) - apBefore != paid) _fail("claimRedemption: cash out != shares in at the struck NAV");
@@ -185,8 +244,31 @@ contract FundInvariants is Base {
         handler.publishNav(1_500_000, 0); // bound() maps it onto 8.5 + 1.5 = 10 HKD, the last NAV
         handler.strike();
         handler.claimSubscription(0, 0);
-        assertEq(handler.fills(), 1, "the subscription was not filled");
+        assertEq(handler.subscriptionFills(), 1, "the subscription was not filled");
         assertEq(handler.shares().balanceOf(handler.aps(0)), 2 * handler.CU(), "two creation units at 10 HKD");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
+    /// @dev The redemption side is not vacuous either: two units subscribed, one redeemed and paid at the struck NAV.
+    function test_aRedemptionIsFilled() public {
+        address ap = handler.aps(0);
+        handler.subscribe(0, 30_000e6);
+        handler.warp(0);
+        handler.publishNav(1_500_000, 0); // 10 HKD
+        handler.strike();
+        handler.claimSubscription(0, 0); // epoch 1: two creation units
+        handler.redeem(0, 0); // bound(x, 1, 2 units held) maps 0 onto one unit, in epoch 2
+        assertEq(handler.shares().balanceOf(ap), handler.CU(), "one unit left after the redemption request");
+        handler.warp(0);
+        handler.publishNav(1_500_000, 0); // 10 HKD again (newer valuation)
+        handler.strike();
+        uint256 before = handler.cash().balanceOf(ap);
+        handler.claimRedemption(0, 1); // epoch 2
+        assertEq(handler.redemptionFills(), 1, "the redemption was not filled");
+        // One unit of 1,000 shares at 10 HKD = 10,000 HKD, less the 25 bps fee (25 HKD).
+        assertEq(handler.cash().balanceOf(ap) - before, 9_975e6, "redemption proceeds less the fee");
+        handler.claimRedemption(0, 1); // a second claim of the same request is refused
+        assertEq(handler.redemptionFills(), 1, "a redemption was filled twice");
         assertEq(bytes(handler.violation()).length, 0, handler.violation());
     }
 
