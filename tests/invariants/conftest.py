@@ -7,6 +7,8 @@ randomised campaign locally, e.g. ``HKTOKEN_INVARIANT_EXAMPLES=200 pytest tests/
 from __future__ import annotations
 
 import os
+from collections import Counter
+from collections.abc import Iterable
 
 from hypothesis import HealthCheck, Phase, settings
 
@@ -30,3 +32,10 @@ def budget(ci_examples: int = CI_EXAMPLES) -> settings:
         # HKTOKEN_INVARIANT_NO_SHRINK=1 reports the first failing sequence as found (shrinking takes minutes here).
         phases=[p for p in Phase if not (os.environ.get("HKTOKEN_INVARIANT_NO_SHRINK") and p is Phase.shrink)],
     )
+
+
+def assert_reached(outcomes: Counter[str], kinds: Iterable[str]) -> None:
+    """Every outcome in ``kinds`` happened at least once: a machine that never reaches its interesting steps proves
+    nothing about them. The CI budget is derandomised, so this is deterministic there; a deeper run only adds steps."""
+    missing = [kind for kind in kinds if not outcomes[kind]]
+    assert not missing, f"never reached: {missing} (outcomes: {dict(outcomes)})"
