@@ -16,11 +16,11 @@ CI_EXAMPLES = 20
 CI_STEPS = 25
 
 
-def budget(ci_examples: int = CI_EXAMPLES) -> settings:
-    """Derandomised CI budget (``ci_examples`` sequences of ``CI_STEPS`` steps), or the deeper one named by the
+def budget(ci_examples: int = CI_EXAMPLES, ci_steps: int = CI_STEPS) -> settings:
+    """Derandomised CI budget (``ci_examples`` sequences of ``ci_steps`` steps), or the deeper one named by the
     environment (then randomised)."""
     examples = os.environ.get("HKTOKEN_INVARIANT_EXAMPLES")
-    steps = int(os.environ.get("HKTOKEN_INVARIANT_STEPS", CI_STEPS))
+    steps = int(os.environ.get("HKTOKEN_INVARIANT_STEPS", ci_steps))
     return settings(
         derandomize=examples is None,
         max_examples=int(examples) if examples else ci_examples,
