@@ -318,7 +318,7 @@ class BondMachine(RuleBasedStateMachine):
         index = {"next": m.funded, "again": max(m.funded - 1, 0), "after": m.funded + 1}[which]
         predicted = m.coupon_funding(index, self.now())
         refusal = predicted if isinstance(predicted, Refusal) else None
-        amount = 0 if refusal else int(predicted)
+        amount = 0 if isinstance(predicted, Refusal) else predicted
         if refusal is None and short and amount:
             refusal = Refusal("InsufficientFunding", {"funder": m.funder, "needed": amount, "available": amount - 1})
         self.approve(amount - 1 if refusal is not None and refusal.error == "InsufficientFunding" else amount)
@@ -396,7 +396,7 @@ class BondMachine(RuleBasedStateMachine):
         m = self.model
         predicted = m.principal_shortfall(self.now())
         refusal = predicted if isinstance(predicted, Refusal) else None
-        amount = 0 if refusal else int(predicted)
+        amount = 0 if isinstance(predicted, Refusal) else predicted
         if refusal is None and short and amount:
             refusal = Refusal("InsufficientFunding", {"funder": m.funder, "needed": amount, "available": amount - 1})
         self.approve(amount - 1 if refusal is not None and refusal.error == "InsufficientFunding" else amount)
