@@ -336,15 +336,9 @@ class BondMachine(RuleBasedStateMachine):
         """Fund every recorded coupon not yet funded, in order (the lifecycle's usual path; ``fund_coupon`` tries
         the wrong ones)."""
         m = self.model
+        self.fund_coupon("next", short=True)  # one base unit short first: refused, nothing moves
         while m.funded < m.recorded:
-            predicted = m.coupon_funding(m.funded, self.now())
-            assert isinstance(predicted, int), predicted
-            self.approve(predicted)
-            self.bond.fund_coupon(self.funder, m.funded)
-            m.funded += 1
-            m.hkd[m.funder] -= predicted
-            m.hkd[m.agent] += predicted
-            self.outcomes["accepted fund_recorded_coupons"] += 1
+            self.fund_coupon("next", short=False)
 
     @precondition(lambda self: self.model.funded > 0)
     @rule(holder=st.sampled_from(HOLDERS))
