@@ -514,7 +514,7 @@ def test_bond_machine(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
     BondMachine.snapshot = None
     BondMachine.outcomes.clear()
     try:
-        run_state_machine_as_test(BondMachine, settings=budget(ci_examples=14, ci_steps=35))
+        run_state_machine_as_test(BondMachine, settings=budget(ci_examples=10, ci_steps=30))
     finally:
         if BondMachine.snapshot is not None:
             chain.revert(BondMachine.snapshot)

@@ -324,7 +324,7 @@ def test_dvp_machine(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
     DvPMachine.snapshot = None
     DvPMachine.outcomes.clear()
     try:
-        run_state_machine_as_test(DvPMachine, settings=budget(ci_examples=10, ci_steps=30))
+        run_state_machine_as_test(DvPMachine, settings=budget(ci_examples=8, ci_steps=30))
     finally:
         if DvPMachine.snapshot is not None:
             chain.revert(DvPMachine.snapshot)
