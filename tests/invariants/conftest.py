@@ -36,6 +36,11 @@ def budget(ci_examples: int = CI_EXAMPLES, ci_steps: int = CI_STEPS) -> settings
 
 def assert_reached(outcomes: Counter[str], kinds: Iterable[str]) -> None:
     """Every outcome in ``kinds`` happened at least once: a machine that never reaches its interesting steps proves
-    nothing about them. The CI budget is derandomised, so this is deterministic there; a deeper run only adds steps."""
+    nothing about them. Asserted on the CI budget, which is derandomised (so this is deterministic for a given
+    version of the machine); a randomised campaign (``HKTOKEN_INVARIANT_EXAMPLES``) only reports what it missed."""
     missing = [kind for kind in kinds if not outcomes[kind]]
+    if os.environ.get("HKTOKEN_INVARIANT_EXAMPLES"):
+        if missing:
+            print(f"this randomised campaign never reached: {missing}")
+        return
     assert not missing, f"never reached: {missing} (outcomes: {dict(outcomes)})"

@@ -444,6 +444,7 @@ class FundMachine(RuleBasedStateMachine):
             self.publish_nav(move, "now")
         assert m.pending is not None
         if m.pending.needs_confirmation and not m.pending.confirmed:
+            self.strike()  # refused: NavNotConfirmed
             self.confirm_nav(True)
         number = m.closed
         self.cancel("ap1", False, "previous")  # the closed epoch: too late to cancel (EpochNotOpen)
