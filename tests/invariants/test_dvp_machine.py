@@ -143,31 +143,38 @@ class DvPMachine(RuleBasedStateMachine):
         amount=st.one_of(st.integers(1, 3_000), st.just(OPENING_ASSET + 1)),
         price=st.one_of(st.integers(1, 900 * HKD), st.just(OPENING_HKD + 1)),
         valid_hours=st.sampled_from([Decimal("1.5"), Decimal("30.5")]),
-        reuse_nonce=st.sampled_from([False, False, False, True]),
+        reuse_nonce=st.sampled_from([None, None, None, "seller", "buyer"]),
         then=st.sampled_from(
             ["keep", "settle", "settle", "settle", "settle", "forge seller", "forge buyer", "freeze the seller"]
         ),
     )
     def sign_trade(
-        self, seller: str, buyer: str, amount: int, price: int, valid_hours: Decimal, reuse_nonce: bool, then: str
+        self,
+        seller: str,
+        buyer: str,
+        amount: int,
+        price: int,
+        valid_hours: Decimal,
+        reuse_nonce: str | None,
+        then: str,
     ) -> None:
         """Both parties sign a trade, which is kept (for ``settle``) and most often settled at once (hypothesis's
         swarm testing switches rules off per example, so a separate ``settle`` is not always there). Each party
         signs at its next free nonce, so two trades signed before either settles share nonces; ``reuse_nonce``
-        takes the seller's lowest used nonce instead."""
+        takes that party's lowest used nonce instead, when it has one."""
         if seller == buyer:
             buyer = PARTIES[(PARTIES.index(seller) + 1) % len(PARTIES)]
         s, b = self.signers[seller], self.signers[buyer]
-        seller_nonce = self.free_nonce(s.address)
-        used = sorted(n for p, n in self.used if p == s.address)
-        if reuse_nonce and used:
-            seller_nonce = used[0]
-        assert self.dvp.next_free_nonce(b.address) == self.free_nonce(b.address)
+        nonces = {}
+        for role, party in (("seller", s.address), ("buyer", b.address)):
+            assert self.dvp.next_free_nonce(party) == self.free_nonce(party)
+            used = sorted(n for p, n in self.used if p == party)
+            nonces[role] = used[0] if reuse_nonce == role and used else self.free_nonce(party)
         trade = self.dvp.trade(
             seller=s.address, buyer=b.address, asset=self.token, asset_amount=Decimal(amount) / 100,
             payment=self.market.hkd, payment_amount=Decimal(price) / HKD,
             expiry=datetime.fromtimestamp(self.now() + int(valid_hours * HOUR), tz=UTC),
-            seller_nonce=seller_nonce,
+            seller_nonce=nonces["seller"], buyer_nonce=nonces["buyer"],
         )  # fmt: skip
         assert (trade.asset_units, trade.payment_units) == (amount, price)
         self.trades.append(Signed(trade, seller, buyer, self.dvp.sign(trade, s), self.dvp.sign(trade, b)))
@@ -339,6 +346,7 @@ def test_dvp_machine(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
             "refused TradeRefused seller_signature",
             "refused TradeRefused buyer_signature",
             "refused TradeRefused seller_nonce",
+            "refused TradeRefused buyer_nonce",
             "refused TradeRefused nonce",
             "refused TransferRestricted code 3",  # the buyer has no KYC
             "refused TransferRestricted code 4",  # the seller is frozen
