@@ -39,6 +39,7 @@ from hypothesis.stateful import (
 
 from hktoken import BondRestriction, BondRoles, BondTerms, BondToken, HKTokenError
 from hktoken.chain import Chain
+from hktoken.models.restrictions import Restriction as R
 from hktoken.testing import nothing_sent
 from tests.assets.conftest import Market, build_market
 from tests.compliance._helpers import DAY, batch_call, event_args
@@ -88,6 +89,7 @@ class BondModel:
     principal_funded: bool = False
     reserve: int = 0
     redeemed: set[str] = field(default_factory=set)
+    frozen: set[str] = field(default_factory=set)  # address-frozen holders: coupons accrue, payments wait
 
     @property
     def recorded(self) -> int:
@@ -109,6 +111,8 @@ class BondModel:
         return sum(self.entitlement(wallet, k) for k in range(through)) - self.paid.get(wallet, 0)
 
     def claimable(self, wallet: str) -> int:
+        if wallet in self.frozen:
+            return 0  # accrues, but cannot be claimed while frozen
         if self.settled.get(wallet, 0) > self.funded:
             return 0  # its accrual holds an unfunded coupon: it waits for the funding
         return self.owed(wallet, min(self.recorded, self.funded))
@@ -138,7 +142,12 @@ class BondModel:
 
     # ----------------------------------------------------------------------------------------- predictions
 
-    def trade_code(self, now: int) -> int:
+    def trade_code(self, sender: str, to: str, now: int) -> int:
+        """The core's freeze codes come first, then the bond's own (matured)."""
+        if sender in self.frozen:
+            return int(R.SENDER_FROZEN)
+        if to in self.frozen:
+            return int(R.RECIPIENT_FROZEN)
         return int(BondRestriction.MATURED) if now >= self.maturity else 0
 
     def coupon_funding(self, index: int, now: int) -> Refusal | int:
@@ -162,6 +171,8 @@ class BondModel:
         return max(needed - self.reserve, 0)
 
     def claim(self, wallet: str) -> Refusal | int:
+        if wallet in self.frozen:
+            return Refusal("HolderFrozen", {"holder": wallet})
         if self.settled.get(wallet, 0) > self.funded:
             return Refusal("CouponNotFunded", {"funded": self.funded})
         amount = self.claimable(wallet)
@@ -173,6 +184,8 @@ class BondModel:
             return Refusal("PrincipalNotFunded", {})
         if wallet == self.treasury:
             return Refusal("NothingToRedeem", {"holder": wallet})
+        if wallet in self.frozen:
+            return Refusal("HolderFrozen", {"holder": wallet})
         tokens = self.bal(wallet)
         settled = self.recorded if tokens else self.settled.get(wallet, 0)  # the burn settles first
         if settled > self.funded:
@@ -190,7 +203,7 @@ def selector(signature: str) -> bytes:
     return keccak(text=signature)[:4]
 
 
-SKIP_REASONS = {
+SKIP_REASONS = {  # a push's CouponPaymentSkipped reason: the token's ABI-encoded error
     selector("NothingToClaim(address)"): "NothingToClaim",
     selector("CouponNotFunded(uint256)"): "CouponNotFunded",
     selector("HolderFrozen(address)"): "HolderFrozen",
@@ -271,7 +284,7 @@ class BondMachine(RuleBasedStateMachine):
     def mint(self, to: str, how: str | Decimal | int) -> None:
         wallet = self.w(to)
         value = self.units(how, wallet) or 1
-        code = self.model.trade_code(self.now())
+        code = self.model.trade_code(ZERO, wallet, self.now())
         refusal = Refusal("TransferRestricted", {"from": ZERO, "to": wallet, "amount": value, "code": code}, code)
         self.step(
             refusal if code else None,
@@ -283,7 +296,7 @@ class BondMachine(RuleBasedStateMachine):
     def transfer(self, sender: str, to: str, how: str | Decimal | int) -> None:
         src, dst = self.w(sender), self.w(to)
         value = self.units(how, src) or 1  # a zero transfer is not a balance change; keep every step meaningful
-        code = self.model.trade_code(self.now())
+        code = self.model.trade_code(src, dst, self.now())
         refusal: Refusal | None = None
         if code:
             refusal = Refusal("TransferRestricted", {"from": src, "to": dst, "amount": value, "code": code}, code)
@@ -307,6 +320,15 @@ class BondMachine(RuleBasedStateMachine):
         self.chain.increase_time(days * DAY)
         m.pass_time(self.now())
         self.outcomes["time passes"] += 1
+
+    @rule(holder=st.sampled_from(HOLDERS), frozen=st.sampled_from([True, False, False]))
+    def set_frozen(self, holder: str, frozen: bool) -> None:
+        """The agent freezes or unfreezes a holder's address: its coupons keep accruing, but claims, pushes and
+        redemption wait (``HolderFrozen``), and its transfers stop (codes 4 and 5)."""
+        wallet = self.w(holder)
+        self.bond.set_address_frozen(self.market.agent, wallet, frozen)
+        (self.model.frozen.add if frozen else self.model.frozen.discard)(wallet)
+        self.outcomes["froze a holder" if frozen else "unfroze a holder"] += 1
 
     # ----------------------------------------------------------------------------------------- coupons
 
@@ -429,6 +451,25 @@ class BondMachine(RuleBasedStateMachine):
         self.step(predicted if isinstance(predicted, Refusal) else None, send, effect)
 
     @rule(holder=st.sampled_from(HOLDERS))
+    def coupon_day(self, holder: str) -> None:
+        """A coupon's whole path in one step (see ``redeem_at_maturity``): a transfer of a third of the holder's
+        bonds to the next holder, funding the next coupon before its record (refused), passing the record date,
+        funding what is recorded, a claim by the holder, then a push to every holder."""
+        m = self.model
+        self.transfer(holder, HOLDERS[(HOLDERS.index(holder) + 1) % len(HOLDERS)], "third")
+        ahead = [d for d in m.dates if d > self.now()]
+        if ahead:
+            if m.funded == m.recorded:
+                self.fund_coupon("next", short=False)  # refused: CouponNotRecorded
+            self.chain.increase_time(-(-(ahead[0] - self.now()) // DAY) * DAY)
+            m.pass_time(self.now())
+        if m.funded < m.recorded:
+            self.fund_recorded_coupons()
+        if m.funded:
+            self.claim(holder)
+        self.pay_coupons(HOLDERS)
+
+    @rule(holder=st.sampled_from(HOLDERS))
     def redeem_at_maturity(self, holder: str) -> None:
         """The whole path to a redemption in one step (hypothesis's swarm testing switches rules off per example,
         so the separate rules seldom all meet): pass maturity, fund what is recorded, fund the principal, redeem."""
@@ -467,7 +508,8 @@ class BondMachine(RuleBasedStateMachine):
         for wallet in wallets:
             assert next(got) == m.bal(wallet), f"bond balance of {wallet}"
             assert next(got) == m.claimable(wallet), f"claimable of {wallet}"
-            assert next(got) == m.owed(wallet, m.recorded), f"pending coupons of {wallet}"
+            pending = 0 if wallet in m.frozen else m.owed(wallet, m.recorded)
+            assert next(got) == pending, f"pending coupons of {wallet}"
         for wallet in [*wallets, m.funder, agent]:
             assert next(got) == m.hkd.get(wallet, 0), f"stablecoin balance of {wallet}"
         assert next(got) == m.supply == sum(m.balances.values())
@@ -536,6 +578,7 @@ def test_bond_machine(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
             "refused NothingToClaim",
             "refused BondNotRedeemable",
             "refused PrincipalNotFunded",
+            "refused HolderFrozen",
             "refused TransferRestricted code 64",
         ],
     )
