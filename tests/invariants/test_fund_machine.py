@@ -329,6 +329,9 @@ class FundMachine(RuleBasedStateMachine):
             assert receipt["blockNumber"] > m.published_block[number]
             if kind:
                 proceeds, fee, paid = redemption_payment(request[1], e.nav)
+                # Shares out x NAV, rounded in the fund's favour by less than one base unit a creation unit.
+                units = request[1] // UNIT
+                assert units and proceeds * SHARE <= request[1] * e.nav < (proceeds + units) * SHARE
                 assert event_args(self.adm, receipt, "RedemptionClaimed") == [
                     {"participant": signer.address, "epoch": number, "shares": request[1], "proceeds": proceeds,
                      "fee": fee, "paid": paid}
@@ -337,7 +340,10 @@ class FundMachine(RuleBasedStateMachine):
                 m.move_cash(m.administrator, m.fee_receiver, fee)
             else:
                 shares, cost, fee, refund = subscription_fill(request[0], e.nav)
-                assert request[0] == shares // UNIT * unit_cost(e.nav) + fee + refund  # cash in, to the wei
+                # Cash in = shares out x NAV (rounded up, by less than one base unit a creation unit) + fee + refund.
+                units = shares // UNIT
+                assert (cost - units) * SHARE < shares * e.nav <= cost * SHARE or shares == 0
+                assert request[0] == cost + fee + refund and fee == cost * SUB_FEE_BPS // BPS
                 assert event_args(self.adm, receipt, "SubscriptionClaimed") == [
                     {"participant": signer.address, "epoch": number, "shares": shares, "cost": cost, "fee": fee,
                      "refund": refund}
