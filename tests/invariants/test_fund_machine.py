@@ -447,6 +447,9 @@ class FundMachine(RuleBasedStateMachine):
         if m.pending is None or self.now() - m.pending.as_of > MAX_AGE:
             if self.now() <= m.last_as_of:
                 self.time_passes(1)
+            stale = m.publish(self.now() - MAX_AGE - HOUR // 2, self.now())
+            if stale is not None and stale.error == "NavStale":
+                self.publish_nav(move, "stale")  # refused first: a valuation older than the maximum age
             self.publish_nav(move, "now")
         assert m.pending is not None
         if m.pending.needs_confirmation and not m.pending.confirmed:
