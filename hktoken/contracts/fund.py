@@ -175,6 +175,8 @@ class FundAdministrator(ContractWrapper[FundAdministratorFunctions]):
         if epoch == 0:
             return None
         nav, as_of, published_at, publisher, needs, confirmed = self.raw.pending_nav()
+        if published_at == 0:
+            return None  # the epoch was closed by a cut-off and no NAV is published for it yet
         return PendingNav(
             epoch, self._cash(nav), chain_time(as_of), chain_time(published_at), to_address(publisher), needs, confirmed
         )

@@ -1115,6 +1115,12 @@ def test_an_explicit_cut_off_makes_the_nav_be_valued_after_every_request(fx: Fx)
     assert event_args(adm, receipt, "EpochClosed") == [{"epoch": 1, "at": cut_off}]
     assert (adm.open_epoch(), adm.closed_epoch(), adm.cut_off()) == (2, 1, chain_time(cut_off))
     assert fx.subscribe(fx.ap2, "10010") == 2  # after the cut-off: the next epoch
+    # Closed, but no NAV is pending yet: the strike and the confirmation say so (not a stale NAV valued in 1970).
+    assert adm.pending_nav() is None
+    with unchanged(chain, fx.fund_admin, watch=fx.state), reverts("NoNavPending"):
+        adm.strike(fx.fund_admin)
+    with unchanged(chain, fx.confirmer, watch=fx.state), reverts("NoNavPending"):
+        adm.confirm_nav(fx.confirmer, Decimal(0))
     with unchanged(chain, fx.ap1, watch=fx.state), reverts("EpochNotOpen", epoch=1, openEpoch=2):
         adm.cancel_subscription(fx.ap1, 1)
     with unchanged(chain, fx.fund_admin, watch=fx.state), reverts("EpochAlreadyClosed", epoch=1):

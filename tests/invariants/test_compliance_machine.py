@@ -31,6 +31,7 @@ from hypothesis.stateful import (
 
 from hktoken import HKTokenError, TransactionReverted, TransferRestricted
 from hktoken.chain import Chain
+from hktoken.models.restrictions import Restriction as R
 from hktoken.models.restrictions import message_for
 from hktoken.testing import nothing_sent
 from tests.compliance._helpers import (
@@ -46,7 +47,7 @@ from tests.compliance._helpers import (
 )
 
 from ._model import ZERO, Holder, Refusal, TokenModel
-from .conftest import budget
+from .conftest import assert_reached, budget
 
 pytestmark = pytest.mark.invariants
 
@@ -283,6 +284,33 @@ class ComplianceMachine(RuleBasedStateMachine):
         self.token.set_address_frozen(self.world.agent, wallet, frozen)
         self.model.flagged[wallet] = frozen
 
+    @rule(data=st.data(), partial=st.booleans(), how=amounts)
+    def freeze_then_mint(self, data: st.DataObject, partial: bool, how: str | Decimal) -> None:
+        """Freeze a wallet (its whole address, or part of its balance) and mint to it at once: an address-frozen
+        recipient is refused (code 5), a partly frozen one is not. The target is a wallet that could receive a mint
+        now when there is one, so the freeze is what the mint meets (the random ``mint`` rarely follows a freeze)."""
+        now = self.now()
+        ready = [n for n in NAMES if self.model.mint(self.w(n), 1, now) is None]
+        target_ = data.draw(st.sampled_from(ready or NAMES), label="target")
+        wallet = self.w(target_)
+        if partial:
+            frozen = self.model.unfrozen(wallet) // 2
+            assert self.model.freeze_partial(wallet, frozen) is None  # half of the unfrozen part always fits
+            self.token.freeze_partial(self.world.agent, wallet, self.token.from_units(frozen))
+            self.model.frozen[wallet] = self.model.frozen.get(wallet, 0) + frozen
+        else:
+            self.token.set_address_frozen(self.world.agent, wallet, True)
+            self.model.flagged[wallet] = True
+        value = self.units(how, wallet) or 1
+        refusal = self.model.mint(wallet, value, self.now())
+        if refusal is not None and refusal.code == R.RECIPIENT_FROZEN:
+            self.outcomes["freeze_then_mint met the address freeze (code 5)"] += 1
+        self.step(
+            refusal,
+            lambda: self.token.mint(self.world.issuer, wallet, self.token.from_units(value)),
+            lambda: self.model.move(ZERO, wallet, value),
+        )
+
     @rule(target_=wallet_names, how=amounts)
     def freeze_partial(self, target_: str, how: str | Decimal) -> None:
         wallet = self.w(target_)
@@ -421,3 +449,6 @@ def test_compliance_machine(chain: Chain, accounts: Sequence[LocalAccount]) -> N
             chain.revert(ComplianceMachine.snapshot)
             ComplianceMachine.snapshot = None
         print(f"compliance machine outcomes: {dict(ComplianceMachine.outcomes.most_common())}")
+    assert_reached(
+        ComplianceMachine.outcomes, ["freeze_then_mint met the address freeze (code 5)", "accepted freeze_then_mint"]
+    )

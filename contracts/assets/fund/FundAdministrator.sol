@@ -319,8 +319,8 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
     /// @inheritdoc IFundAdministrator
     function confirmNav(uint256 navPerShare) external onlyRole(NAV_CONFIRMER_ROLE) {
         uint256 epoch = closedEpoch;
-        if (epoch == 0) revert NoNavPending();
         PendingNav storage p = _pending;
+        if (epoch == 0 || p.publishedAt == 0) revert NoNavPending(); // none closed, or closed by a cut-off only
         if (_msgSender() == p.publisher) revert ConfirmerIsPublisher(_msgSender());
         if (navPerShare != p.navPerShare) revert NavMismatch(navPerShare, p.navPerShare);
         p.confirmed = true;
@@ -330,8 +330,9 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
     /// @inheritdoc IFundAdministrator
     function strike() external onlyRole(FUND_ADMIN_ROLE) nonReentrant returns (uint256 epoch) {
         epoch = closedEpoch;
-        if (epoch == 0) revert NoNavPending();
         PendingNav memory p = _pending;
+        // A cut-off closes an epoch before any NAV is published for it: nothing is pending then either.
+        if (epoch == 0 || p.publishedAt == 0) revert NoNavPending();
         if (block.timestamp - p.asOf > maxNavAge) revert NavStale(p.asOf, maxNavAge);
         if (p.needsConfirmation && !p.confirmed) revert NavNotConfirmed(p.navPerShare, lastNavPerShare);
         Epoch storage e = _epochs[epoch];
