@@ -189,8 +189,7 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
         uint256 nav = _struckNav(epoch);
         uint256 cash = _requests[epoch][ap].subscriptionCash;
         if (cash == 0) revert NoRequest(ap, epoch);
-        (shares,,,) = _subscriptionFill(cash, nav);
-        _paySubscription(epoch, ap, cash, nav);
+        shares = _paySubscription(epoch, ap, cash, nav);
     }
 
     /// @inheritdoc IFundAdministrator
@@ -262,10 +261,13 @@ contract FundAdministrator is AccessControl, ReentrancyGuardTransient, IFundAdmi
     }
 
     /// @dev Fills `ap`'s subscription of `cash` in `epoch` at `nav`: closes the request, mints the shares, pays the
-    /// cost to the cash account and the fee to the fee receiver, refunds the rest to `ap`.
-    function _paySubscription(uint256 epoch, address ap, uint256 cash, uint256 nav) private {
+    /// cost to the cash account and the fee to the fee receiver, refunds the rest to `ap`. Returns the shares.
+    function _paySubscription(uint256 epoch, address ap, uint256 cash, uint256 nav) private returns (uint256 shares) {
         _requests[epoch][ap].subscriptionCash = 0;
-        (uint256 shares, uint256 cost, uint256 fee, uint256 refund) = _subscriptionFill(cash, nav);
+        uint256 cost;
+        uint256 fee;
+        uint256 refund;
+        (shares, cost, fee, refund) = _subscriptionFill(cash, nav);
         emit SubscriptionClaimed(ap, epoch, shares, cost, fee, refund);
         if (shares != 0) shareToken.mint(ap, shares);
         if (cost != 0) paymentToken.safeTransfer(cashAccount, cost);
