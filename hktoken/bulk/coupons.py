@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import HexStr
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from hktoken.abi import Calldata
@@ -26,7 +27,7 @@ from hktoken.bulk.journal import JournaledRun, SendHook
 from hktoken.chain.bulk import BulkCall, BulkSender, Progress
 from hktoken.contracts.bulk import claimable_of, push_calls
 from hktoken.errors import HKTokenError, MissingRole
-from hktoken.reports.captable import TRANSFER_TOPIC, deployment_block, replay_transfers
+from hktoken.reports.captable import TRANSFER_TOPIC, deployment_block
 from hktoken.reports.logs import fetch_logs
 
 SKIPPED_TOPIC = "0x" + keccak(text="CouponPaymentSkipped(address,bytes)").hex()
@@ -37,12 +38,15 @@ if TYPE_CHECKING:
 
 
 def bond_holders(bond: BondToken) -> list[str]:
-    """Every wallet that ever held ``bond`` (from its Transfer events), in first-seen order."""
+    """Every wallet that ever held ``bond`` (received it in a Transfer event), in first-seen order."""
     chain = bond.chain
     latest = chain.w3.eth.block_number
     logs = fetch_logs(chain, [bond.address], deployment_block(chain, bond.address, latest), latest,
-                      topics=[TRANSFER_TOPIC])  # fmt: skip
-    return [str(wallet) for wallet in replay_transfers(logs)]
+                      topics=[TRANSFER_TOPIC], raw=True)  # fmt: skip
+    seen: dict[str, None] = {}
+    for log in logs:
+        seen.setdefault("0x" + str(log["topics"][2])[-40:], None)  # the recipient; a burn's is the zero address
+    return [to_checksum_address(w) for w in seen if int(w, 16) != 0]
 
 
 @dataclass
