@@ -25,6 +25,8 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
     /// @notice Maximum number of wallets an investor can ever have, retired ones included.
     uint256 public constant MAX_WALLETS_PER_INVESTOR = 16;
 
+    /// @dev Clears a packed profile's per-wallet flags (retired [152,160), primary [160,168)).
+    uint256 private constant _WALLET_FLAGS_CLEARED = ~(uint256(0xffff) << 152);
     uint8 private constant _RETAIL = 1;
     uint8 private constant _INSTITUTIONAL = 3;
     uint16 private constant _MAX_COUNTRY = 999;
@@ -246,6 +248,38 @@ contract InvestorRegistry is IInvestorRegistry, AccessControl {
             pa := sload(keccak256(0x00, 0x40))
             mstore(0x00, b)
             pb := sload(keccak256(0x00, 0x40))
+        }
+    }
+
+    /// @notice Bulk validation reads in one call: the record of each id and the owner of each wallet, so that
+    /// onboarding thousands of investors checks them all without thousands of calls (hktoken.bulk).
+    /// @param ids Investor ids.
+    /// @param wallets Wallets.
+    /// @return records For each id, its profile word as `investor(id)` holds it (the primary wallet's packed profile,
+    /// see PackedProfile, with the per-wallet flags cleared); 0 if not registered.
+    /// @return owners For each wallet, `investorOf(wallet)`: its investor id (also when retired); 0 if never linked.
+    function registrationsOf(bytes32[] calldata ids, address[] calldata wallets)
+        external
+        view
+        returns (uint256[] memory records, bytes32[] memory owners)
+    {
+        records = new uint256[](ids.length);
+        for (uint256 i; i < ids.length; ++i) {
+            address primary = _records[ids[i]].primaryWallet;
+            if (primary != address(0)) records[i] = _packedProfile(primary) & _WALLET_FLAGS_CLEARED;
+        }
+        owners = new bytes32[](wallets.length);
+        for (uint256 i; i < wallets.length; ++i) {
+            owners[i] = _idOfKey[uint48(_packedProfile(wallets[i]))];
+        }
+    }
+
+    /// @dev The raw storage word of `_walletProfiles[wallet]` (the struct occupies exactly one slot).
+    function _packedProfile(address wallet) private view returns (uint256 word) {
+        assembly ("memory-safe") {
+            mstore(0x00, wallet)
+            mstore(0x20, _walletProfiles.slot)
+            word := sload(keccak256(0x00, 0x40))
         }
     }
 

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 _PROBE_ROWS = 20
 _SPREAD_PROBES = 8
 READ_BATCH_SIZE = 1_000
+LOOKUP_CHUNK = 2_000
+"""Ids or wallets per ``registrationsOf`` call: 64 KB of arguments and of answer."""
 """eth_calls per JSON-RPC batch request: a few hundred bytes each, far inside anvil's 2 MiB body limit."""
 
 
@@ -118,10 +120,41 @@ def _word(raw: bytes, index: int = 0) -> int:
     return int.from_bytes(raw[32 * index : 32 * index + 32], "big")
 
 
+def _registrations(
+    chain: Chain, registry: InvestorRegistry, ids: Sequence[bytes], wallets: Sequence[str]
+) -> tuple[list[int], list[bytes]] | None:
+    """``registrationsOf`` in chunks of ``LOOKUP_CHUNK`` (one batch request), or None when the registry lacks it."""
+    encode = Calldata(registry.artifact.abi, "registrationsOf")
+    probe = BulkSender(chain).batch([("eth_call", [{"to": registry.address, "data": encode([], [])}, "latest"])])[0]
+    if "error" in probe or len(str(probe.get("result", ""))) < 2 + 4 * 64:  # an older registry: no such function
+        return None
+    size = max(len(ids), len(wallets))
+    chunks = [(ids[i : i + LOOKUP_CHUNK], wallets[i : i + LOOKUP_CHUNK]) for i in range(0, size, LOOKUP_CHUNK)]
+    raws = read_many(chain, registry.address, [encode(list(a), list(b)) for a, b in chunks])
+    records: list[int] = []
+    owners: list[bytes] = []
+    for raw in raws:
+        words, ids_ = chain.w3.codec.decode(["uint256[]", "bytes32[]"], raw)
+        records.extend(int(w) for w in words)
+        owners.extend(bytes(o) for o in ids_)
+    return records, owners
+
+
+def _profile(word: int) -> tuple[int, int, int, int, bool, bool, bool, bool]:
+    """A packed profile word (contracts/compliance/PackedProfile.sol) as the Profile tuple."""
+    return (word & (2**48 - 1), (word >> 48) & (2**64 - 1), (word >> 112) & 0xFFFF, (word >> 128) & 0xFF,
+            bool((word >> 136) & 0xFF), bool((word >> 144) & 0xFF), bool((word >> 152) & 0xFF),
+            bool((word >> 160) & 0xFF))  # fmt: skip
+
+
 def registry_records(
     chain: Chain, registry: InvestorRegistry, ids: Sequence[bytes]
 ) -> list[tuple[int, int, int, int, bool, bool, bool, bool]]:
-    """``investor(id)`` for every id (the Profile words; key 0 = not registered), batched."""
+    """``investor(id)`` for every id (the Profile fields; key 0 = not registered): one ``registrationsOf`` call per
+    2,000 ids, or, on a registry without it, one batched ``eth_call`` per id."""
+    found = _registrations(chain, registry, ids, [])
+    if found is not None:
+        return [_profile(word) for word in found[0]]
     encode = Calldata(registry.artifact.abi, "investor")
     raws = read_many(chain, registry.address, [encode(i) for i in ids])
     return [
@@ -132,7 +165,10 @@ def registry_records(
 
 
 def owners_of(chain: Chain, registry: InvestorRegistry, wallets: Sequence[str]) -> list[bytes]:
-    """``investorOf(wallet)`` for every wallet (32 zero bytes = never registered), batched."""
+    """``investorOf(wallet)`` for every wallet (32 zero bytes = never registered), as ``registry_records``."""
+    found = _registrations(chain, registry, [], wallets)
+    if found is not None:
+        return found[1]
     encode = Calldata(registry.artifact.abi, "investorOf")
     return [raw[:32] for raw in read_many(chain, registry.address, [encode(w) for w in wallets])]
 

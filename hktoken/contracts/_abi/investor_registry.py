@@ -267,6 +267,16 @@ class InvestorRegistryFunctions(AbiSurface):
             omnibus,
         )
 
+    def registrations_of(self, ids: Sequence[bytes], wallets: Sequence[str]) -> tuple[list[int], list[bytes]]:
+        """Bulk validation reads in one call: the record of each id and the owner of each wallet, so that onboarding
+        thousands of investors checks them all without thousands of calls (hktoken.bulk).
+
+        ``registrationsOf(bytes32[] ids, address[] wallets) view returns (uint256[] records, bytes32[] owners)``,
+        called with eth_call.
+        """
+        result: tuple[list[int], list[bytes]] = self._call("registrationsOf(bytes32[],address[])", ids, wallets)
+        return result
+
     def reinstate_investor(self, signer: LocalAccount, id: bytes) -> TxReceipt:
         """Reinstates a revoked investor.
 
