@@ -218,6 +218,64 @@ contract FundHandler is Base {
         } catch {}
     }
 
+    /// @dev What a settlement must pay: shares minted, cost, fees, the AP's refund and proceeds.
+    struct Settled {
+        uint256 units;
+        uint256 cost;
+        uint256 fees;
+        uint256 toAp;
+    }
+
+    /// @dev The fund admin settles an AP's claims for it (settleClaims, issue 10): the subscription and the
+    /// redemption filled exactly as the AP's own claims would, at a NAV published after each request; a second
+    /// settle of the same epoch finds nothing left.
+    function settleClaims(uint256 seed, uint256 pick) external {
+        if (_struckEpochs.length == 0) return;
+        (address ap, uint256 epoch) = _pickClaim(seed % 3 == 0, seed / 3, pick);
+        uint256 paidIn = admin.claimableSubscriptionRequest(epoch, ap);
+        uint256 requested = admin.claimableRedemptionRequest(epoch, ap);
+        uint256[4] memory before =
+            [cash.balanceOf(ap), cash.balanceOf(CASH_ACCOUNT), cash.balanceOf(FEE_RECEIVER), shares.balanceOf(ap)];
+        address[] memory list = new address[](1);
+        list[0] = ap;
+        try admin.settleClaims(epoch, list) {
+            _checkSettled(ap, epoch, paidIn, requested, before);
+        } catch {}
+    }
+
+    function _checkSettled(address ap, uint256 epoch, uint256 paidIn, uint256 requested, uint256[4] memory before)
+        internal
+    {
+        uint256 nav = admin.epochOf(epoch).navPerShare;
+        Settled memory x;
+        if (paidIn != 0 && admin.claimableSubscriptionRequest(epoch, ap) == 0) {
+            subscriptionFills++;
+            if (publishedAt[epoch] < lastSubscriptionAt[epoch][ap]) _fail("settleClaims: a subscription filled at a NAV published before the request");
+            uint256 perUnit = (CU * nav + 1e18 - 1) / 1e18;
+            x.units = paidIn * 10_000 / (perUnit * (10_000 + FEE_BPS));
+            while (_withFee((x.units + 1) * perUnit) <= paidIn) x.units++;
+            while (x.units > 0 && _withFee(x.units * perUnit) > paidIn) x.units--;
+            x.cost = x.units * perUnit;
+            x.fees = x.cost * FEE_BPS / 10_000;
+            x.toAp = paidIn - x.cost - x.fees;
+        } else if (paidIn != 0 && admin.claimableSubscriptionRequest(epoch, ap) != paidIn) {
+            _fail("settleClaims: a skipped subscription changed");
+        }
+        if (requested != 0) {
+            if (admin.claimableRedemptionRequest(epoch, ap) != 0) _fail("settleClaims: a redemption was left open");
+            redemptionFills++;
+            if (publishedAt[epoch] < lastRedemptionAt[epoch][ap]) _fail("settleClaims: a redemption filled at a NAV published before the request");
+            uint256 proceeds = requested / CU * (CU * nav / 1e18);
+            uint256 fee = proceeds * FEE_BPS / 10_000;
+            x.fees += fee;
+            x.toAp += proceeds - fee;
+        }
+        if (shares.balanceOf(ap) - before[3] != x.units * CU) _fail("settleClaims: shares out != cash in at the struck NAV");
+        if (cash.balanceOf(CASH_ACCOUNT) - before[1] != x.cost) _fail("settleClaims: the cash account got other than the cost");
+        if (cash.balanceOf(FEE_RECEIVER) - before[2] != x.fees) _fail("settleClaims: the fee receiver got other than the fees");
+        if (cash.balanceOf(ap) - before[0] != x.toAp) _fail("settleClaims: the AP got other than its refund and proceeds");
+    }
+
     /// @dev Moves the clock (NAV staleness: the maximum age is one day).
     function warp(uint256 by) external {
         vm.warp(block.timestamp + bound(by, 1 hours, 2 days));
@@ -269,6 +327,25 @@ contract FundInvariants is Base {
         assertEq(handler.cash().balanceOf(ap) - before, 9_975e6, "redemption proceeds less the fee");
         handler.claimRedemption(0, 1); // a second claim of the same request is refused
         assertEq(handler.redemptionFills(), 1, "a redemption was filled twice");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
+    /// @dev settleClaims settles what the AP's own claims would, once.
+    function test_settleClaimsFillsAsTheClaimsWould() public {
+        address ap = handler.aps(0);
+        handler.subscribe(0, 30_000e6);
+        handler.warp(0);
+        handler.publishNav(1_500_000, 0); // 10 HKD
+        handler.strike();
+        uint256 before = handler.cash().balanceOf(ap);
+        uint256 escrowed = handler.admin().claimableSubscriptionRequest(1, ap);
+        handler.settleClaims(0, 1); // seed 0: the subscription of AP 0 in the struck epoch
+        assertEq(handler.subscriptionFills(), 1, "the subscription was not settled");
+        assertEq(handler.shares().balanceOf(ap), 2 * handler.CU(), "two creation units at 10 HKD");
+        // 2 units x 10,000 HKD + the 25 bps fee = 20,050 HKD of what was escrowed; the rest is refunded.
+        assertEq(handler.cash().balanceOf(ap) - before, escrowed - 20_050e6, "the refund");
+        handler.settleClaims(0, 1); // nothing left: no second fill
+        assertEq(handler.subscriptionFills(), 1, "a subscription was settled twice");
         assertEq(bytes(handler.violation()).length, 0, handler.violation());
     }
 
