@@ -258,12 +258,16 @@ def settle_command(session: Session, token_ref: str, epoch: int, out: Path | Non
     )
     if result.skipped:
         text += f" ({result.skipped} skipped: the token refuses their shares; refund them with refundSubscription)"
+    if result.refused:
+        ap, reason = result.refused[0]
+        text += f"; {display.plural(len(result.refused), 'AP')} refused by the payment token, first {ap}: {reason}"
     receipts = [session.chain.w3.eth.get_transaction_receipt(HexStr(h)) for h in result.transactions]
     display.sent(
         session,
         text,
         {"action": "settle", "epoch": epoch, "participants": result.participants, "settled": result.settled,
-         "skipped": result.skipped, "journal": str(result.journal), "gas_used": result.gas_used},
+         "skipped": result.skipped, "refused": [{"participant": a, "reason": r} for a, r in result.refused],
+         "journal": str(result.journal), "gas_used": result.gas_used},
         receipts,
     )  # fmt: skip
 
