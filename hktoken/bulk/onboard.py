@@ -46,6 +46,7 @@ from hktoken.contracts.bulk import (
 from hktoken.errors import MissingRole, SpecError
 from hktoken.models.common import Address, spec_error
 from hktoken.models.investor import Investor, InvestorClass, investor_id_text
+from hktoken.models.restrictions import Restriction, message_for
 from hktoken.units import from_base_units, to_base_units
 
 if TYPE_CHECKING:
@@ -315,9 +316,11 @@ def plan_onboarding(
     token: SecurityToken[Any] | None = None,
     registered_by_run: set[int] | None = None,
     issued_by_run: set[int] | None = None,
+    issuer: str | None = None,
 ) -> OnboardingPlan:
-    """Compare ``rows`` with the chain (batched reads); ImportRejected lists every row on chain in another state.
-    ``registered_by_run`` / ``issued_by_run``: lines this run's journal records as registered / issued."""
+    """Compare ``rows`` with the chain (batched reads); ImportRejected lists every row on chain in another state,
+    and every planned mint the token's rules would refuse. ``registered_by_run`` / ``issued_by_run``: lines this
+    run's journal records as registered / issued; ``issuer``: whose mint allowance must cover the issuance."""
     plan = OnboardingPlan()
     problems: list[RowProblem] = []
     records = registry_records(chain, registry, [r.investor.id_bytes for r in rows])
@@ -392,9 +395,60 @@ def plan_onboarding(
                     line=row.line, field="amount", message=f"wallet {row.investor.wallets[0]} holds "
                     f"{from_base_units(balance, token.decimals)}, less than the {row.amount} to issue",
                     fix="issue the difference with `hktoken token mint`, or remove the amount"))  # fmt: skip
+    if token is not None and plan.mint:
+        problems += _mint_problems(token, rows, plan, source, issuer)
     if problems:
         raise ImportRejected(source, problems)
     return plan
+
+
+def _mint_problems(
+    token: SecurityToken[Any], rows: Sequence[OnboardingRow], plan: OnboardingPlan, source: str, issuer: str | None
+) -> list[RowProblem]:
+    """What the token's rules would refuse in the planned mints, judged before anything is sent (the registrations
+    would otherwise be mined first): the rows' countries, classes and amounts; SpecError for what no row can fix
+    (paused, the issuer's mint allowance, the supply cap, the holder limit)."""
+    if token.raw.paused():
+        raise SpecError(f"{source}: {token.symbol} is paused, so nothing can be issued", fix="unpause it first")
+    total = sum(units for _, units in plan.mint)
+    allowance = token.mint_allowance(issuer) if issuer is not None else None
+    if allowance is not None and token.to_units(allowance) < total:
+        raise SpecError(
+            f"{source}: issuing {token.from_units(total)} {token.symbol} needs more than {issuer}'s mint allowance "
+            f"of {allowance}",
+            fix="wait for the allowance to refill, or import fewer rows at a time",
+        )
+    rules = token.rules()
+    if rules.supply_cap is not None and token.raw.total_supply() + total > token.to_units(rules.supply_cap):
+        raise SpecError(f"{source}: issuing {token.from_units(total)} {token.symbol} would pass the supply cap of "
+                        f"{rules.supply_cap}", fix="raise the cap, or issue less")  # fmt: skip
+    if rules.max_holders is not None and token.holder_count() + len(plan.mint) > rules.max_holders:
+        raise SpecError(f"{source}: {len(plan.mint)} new holders would pass the token's limit of {rules.max_holders}",
+                        fix="raise the holder limit, or import fewer investors")  # fmt: skip
+    limit = token.to_units(rules.max_balance_per_investor) if rules.max_balance_per_investor is not None else None
+    minimum = token.to_units(rules.minimum_transfer) if rules.minimum_transfer is not None else None
+    step = token.to_units(rules.denomination) if rules.denomination is not None else None
+    problems = []
+    for index, units in plan.mint:
+        row = rows[index]
+        country, klass = row.investor.country, row.investor.investor_class
+        outside = bool(rules.allowed_countries) and country not in rules.allowed_countries
+        refusal = (
+            ("country", Restriction.COUNTRY_NOT_ALLOWED)
+            if outside or country in rules.blocked_countries
+            else ("class", Restriction.INVESTOR_CLASS_NOT_ALLOWED)
+            if rules.required_classes and klass not in rules.required_classes
+            else ("amount", Restriction.MAX_BALANCE_EXCEEDED) if limit is not None and units > limit
+            else ("amount", Restriction.BELOW_MINIMUM_TRANSFER) if minimum is not None and units < minimum
+            else ("amount", Restriction.NOT_DENOMINATION_MULTIPLE) if step is not None and units % step
+            else None
+        )  # fmt: skip
+        if refusal is not None:
+            column, code = refusal
+            problems.append(RowProblem(line=row.line, field=column, message=f"the token would refuse this mint: "
+                                       f"restriction code {int(code)} ({message_for(code)})",
+                                       fix="correct the row, or leave it out"))  # fmt: skip
+    return problems
 
 
 @dataclass
@@ -450,7 +504,7 @@ def onboard(
     run.settle(progress)
     plan = plan_onboarding(chain, registry, rows, source=source, token=token,
                            registered_by_run=run.journal.done_rows("register"),
-                           issued_by_run=run.journal.done_rows("mint"))  # fmt: skip
+                           issued_by_run=run.journal.done_rows("mint"), issuer=signer.address)  # fmt: skip
     needed: list[tuple[ContractWrapper[Any], str]] = (
         [(registry, "REGISTRAR_ROLE")] if plan.register or plan.wallets else []
     )

@@ -15,6 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from hktoken.chain.sender import SignedTransaction
 from hktoken.contracts.bulk import balances_of, registry_records
 from hktoken.contracts.registry import InvestorRegistry
 from hktoken.contracts.token import RWAToken
+from hktoken.errors import SpecError
 from tests.compliance._helpers import extra_account, fund
 from tests.foundation._support import cli_argv
 
@@ -299,3 +301,39 @@ def test_an_edited_file_run_after_a_stop_settles_the_earlier_run_first(
     assert len(journals) == 2
     for journal in journals:
         assert {e["status"] for e in json.loads(journal.read_text())["transactions"]} == {"done"}
+
+
+def test_mints_the_token_would_refuse_are_reported_before_any_registration(
+    onboarding: tuple[Chain, LocalAccount, InvestorRegistry, RWAToken, Path],
+) -> None:
+    """The registrations go first, so a mint the token refuses must be found before them: rows in a blocked country,
+    of a class the token does not take, or above the balance limit are bad rows; a paused token stops the run.
+    Nothing is sent either way."""
+    from hktoken.models.rules import ComplianceRules
+
+    chain, signer, registry, token, out = onboarding
+    token.apply_rules(signer, ComplianceRules(blocked_countries=frozenset({702}), required_classes=frozenset({1, 2}),
+                                              max_balance_per_investor=Decimal(100)))  # fmt: skip
+    bad = out / "rules.csv"
+    bad.write_text(
+        "id,wallet,country,class,kyc_days,amount\n"
+        f"RULE-1,{_wallet(201)},HK,retail,30,50\n"
+        f"RULE-2,{_wallet(202)},SG,retail,30,50\n"
+        f"RULE-3,{_wallet(203)},HK,institutional,30,50\n"
+        f"RULE-4,{_wallet(204)},HK,professional,30,100.5\n"
+    )
+    nonce = chain.w3.eth.get_transaction_count(signer.address)
+    with pytest.raises(ImportRejected) as caught:
+        _run(onboarding, bad)
+    assert [(p.line, p.field, p.message) for p in caught.value.problems] == [
+        (3, "country", "the token would refuse this mint: restriction code 7 (recipient country not allowed)"),
+        (4, "class", "the token would refuse this mint: restriction code 8 (recipient investor class not allowed)"),
+        (5, "amount", "the token would refuse this mint: restriction code 10 (investor balance limit exceeded)"),
+    ]
+    token.raw.pause(signer)
+    good = out / "good.csv"
+    good.write_text(f"id,wallet,country,class,kyc_days,amount\nRULE-1,{_wallet(201)},HK,retail,30,50\n")
+    with pytest.raises(SpecError, match="is paused, so nothing can be issued: unpause it first"):
+        _run(onboarding, good)
+    assert chain.w3.eth.get_transaction_count(signer.address) == nonce + 1  # the pause only
+    assert registry_records(chain, registry, [b"RULE-1".ljust(32, b"\0")])[0][0] == 0
