@@ -155,11 +155,24 @@ def test_audit_as_csv_on_stdout(funded: World) -> None:
     assert all(int(r[0]) == w.block() for r in rows[1:])
 
 
+def _serves_old_state(w: World) -> bool:
+    """Whether the node still answers for the world's first blocks: anvil keeps only its in-memory history of states
+    (hktoken starts it with --max-persisted-states 0), so late in a long session the earliest ones may be gone."""
+    try:
+        w.chain.w3.eth.get_code(w.registry.address, 1)
+    except Exception:
+        return False
+    return True
+
+
 def test_audit_as_json_to_a_file_with_the_registry(funded: World, tmp_path: Path) -> None:
     w = funded
     out = tmp_path / "audit.json"
     first = deployment_block(w.chain, w.registry.address, w.block())  # the registry came before the token
-    assert first < deployment_block(w.chain, w.token.address, w.block())
+    if _serves_old_state(w):
+        assert first < deployment_block(w.chain, w.token.address, w.block())
+    else:  # anvil dropped these blocks' states (in-memory history only): the audit then scans from block 0
+        assert first == 0
     assert ok(w.q("audit", *tok(w), "--registry", w.registry.address, "--format", "json", "--out", str(out))) == [
         f"wrote {len(json.loads(out.read_text()))} events of blocks {first}..{w.block()} to {out} (json)"
     ]
