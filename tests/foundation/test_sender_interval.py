@@ -69,16 +69,18 @@ def test_a_transfer_landing_on_the_lockup_end_is_simulated_at_its_landing_time(i
         token.transfer(alice, bob.address, 1)  # an hour before the lock-up's end: refused, nothing sent
     assert refused.value.tx_hash is None
 
-    for _attempt in range(3):  # set the lock-up to end one second after the latest block
+    # Set the lock-up to end one second after the latest block, and catch the pending block repeating that block's
+    # time (what fooled the simulation). anvil stamps its pending block from the wall clock, so late in the second
+    # (a loaded machine) it already claims the landing time; such an attempt proves nothing and is made again.
+    for _attempt in range(8):
         lockup = _next_block(chain) + 2
         token.raw.set_lockup_until(admin, lockup)  # mined one second later: at lockup - 1
         latest, pending = chain.w3.eth.get_block("latest"), chain.w3.eth.get_block("pending")
-        if latest["timestamp"] == lockup - 1:
+        if latest["timestamp"] == lockup - 1 and pending["timestamp"] == lockup - 1:
             break
     else:
-        pytest.fail("could not place a block one second before the lock-up's end")
-    # what fooled the simulation: the pending block claims the latest block's time, before the lock-up's end
-    assert (pending["number"], pending["timestamp"]) == (latest["number"] + 1, lockup - 1)
+        pytest.fail("could not catch the pending block repeating the time of the block before the lock-up's end")
+    assert pending["number"] == latest["number"] + 1
     receipt = token.transfer(alice, bob.address, 1)
     assert receipt["status"] == 1
     assert chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"] >= lockup
