@@ -11,22 +11,20 @@ down to the refused holders, who are left out and reported (``PushResult.refused
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eth_account.signers.local import LocalAccount
-from eth_typing import HexStr
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from hktoken.abi import Calldata
-from hktoken.bulk.journal import JournaledRun, SendHook
+from hktoken.bulk.journal import JournaledRun, SendHook, input_digest
 from hktoken.chain.bulk import BulkCall, BulkSender, Progress
 from hktoken.contracts.bulk import claimable_of, push_calls
-from hktoken.errors import HKTokenError, MissingRole
+from hktoken.errors import MissingRole
 from hktoken.reports.captable import TRANSFER_TOPIC, deployment_block
 from hktoken.reports.logs import fetch_logs
 
@@ -89,7 +87,7 @@ def push_coupons(
         raise MissingRole(signer.address, "PAYER_ROLE")
     wallets = holders if holders is not None else bond_holders(bond)
     funded = agent.funded_coupons()
-    digest = hashlib.sha256(repr((agent.address, funded, wallets)).encode()).hexdigest()
+    digest = input_digest((agent.address, funded, wallets))
     run = JournaledRun.open(chain, signer, kind=f"push-{funded}", out=out, digest=digest,
                             target={"bond": bond.address, "agent": agent.address}, sender=sender,
                             on_signed=on_signed)  # fmt: skip
@@ -101,24 +99,15 @@ def push_coupons(
     def plan(rows: Sequence[int]) -> list[BulkCall]:
         return push_calls(chain, signer, agent, [wallets[i] for i in rows], tx_gas_cap=tx_gas_cap, max_rows=max_rows)
 
-    def check(rows: Sequence[int]) -> str | None:
-        try:
-            chain.sender.simulate(signer, agent.address, HexStr(encode([wallets[i] for i in rows])))
-        except HKTokenError as exc:
-            return exc.message
-        return None
-
-    sent, refused = run.send_skipping_refused("push", todo, plan, check, progress)
-    skipped = sum(
-        1 for receipt in run.receipts for log in receipt["logs"]
-        if log["topics"] and str(log["topics"][0]).lower() == SKIPPED_TOPIC
-    )  # fmt: skip
+    sent, refused = run.send_skipping_refused(
+        "push", todo, plan, agent.address, lambda rows: encode([wallets[i] for i in rows]), progress
+    )
     return PushResult(
         journal=run.journal.path,
         holders=len(wallets),
         pushed=len(todo),
         owed_units=sum(owed[i] for i in todo if i not in {row for row, _ in refused}),
-        unpaid=skipped,
+        unpaid=len(run.logs(SKIPPED_TOPIC)),
         refused=[(wallets[row], reason) for row, reason in refused],
         transactions=[tx.tx_hash for tx in sent],
         gas_used=run.gas_used,

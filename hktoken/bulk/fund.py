@@ -11,7 +11,6 @@ journal first, then only what is still open. An AP whose shares the token refuse
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +21,10 @@ from eth_typing import HexStr
 from eth_utils.crypto import keccak
 
 from hktoken.abi import Calldata
-from hktoken.bulk.journal import JournaledRun, SendHook
+from hktoken.bulk.journal import JournaledRun, SendHook, input_digest
 from hktoken.chain.bulk import BulkCall, BulkSender, Progress
 from hktoken.contracts.bulk import batch_calls, read_many
-from hktoken.errors import HKTokenError, MissingRole, SpecError
+from hktoken.errors import MissingRole, SpecError
 from hktoken.reports.captable import deployment_block
 from hktoken.reports.logs import fetch_logs
 
@@ -103,7 +102,7 @@ def settle_fund_claims(
     if epoch < 1 or epoch > admin.open_epoch() or admin.raw.epoch_of(epoch)[4] == 0:
         raise SpecError(f"epoch {epoch} is not struck", fix="strike it first (`hktoken fund strike`)")
     aps = participants if participants is not None else epoch_participants(admin, epoch)
-    digest = hashlib.sha256(repr((admin.address, epoch, aps)).encode()).hexdigest()
+    digest = input_digest((admin.address, epoch, aps))
     run = JournaledRun.open(chain, signer, kind=f"fund-claims-{epoch}", out=out, digest=digest,
                             target={"administrator": admin.address}, sender=sender, on_signed=on_signed)  # fmt: skip
     run.settle(progress)
@@ -115,23 +114,14 @@ def settle_fund_claims(
         return batch_calls(chain, signer, admin.address, lambda start, n: encode(epoch, wallets[start : start + n]),
                            len(wallets), tx_gas_cap=tx_gas_cap, max_rows=max_rows, exact=True)  # fmt: skip
 
-    def check(rows: Sequence[int]) -> str | None:
-        try:
-            chain.sender.simulate(signer, admin.address, HexStr(encode(epoch, [aps[i] for i in rows])))
-        except HKTokenError as exc:
-            return exc.message
-        return None
-
-    sent, refused = run.send_skipping_refused("settle", todo, plan, check, progress)
-    skipped = sum(
-        1 for receipt in run.receipts for log in receipt["logs"]
-        if log["topics"] and str(log["topics"][0]).lower() == SKIPPED_TOPIC and int(str(log["data"])[-2:], 16)
-    )  # fmt: skip
+    sent, refused = run.send_skipping_refused(
+        "settle", todo, plan, admin.address, lambda rows: encode(epoch, [aps[i] for i in rows]), progress
+    )
     return FundSettleResult(
         journal=run.journal.path,
         participants=len(aps),
         settled=len(todo),
-        skipped=skipped,
+        skipped=sum(1 for log in run.logs(SKIPPED_TOPIC) if int(str(log["data"])[-2:], 16)),
         refused=[(aps[row], reason) for row, reason in refused],
         transactions=[tx.tx_hash for tx in sent],
         gas_used=run.gas_used,

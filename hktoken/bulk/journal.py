@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_typing import HexStr
+from eth_typing import ChecksumAddress, HexStr
 
 from hktoken.chain.bulk import BulkCall, BulkSender, Progress
 from hktoken.chain.connection import Chain
 from hktoken.chain.sender import SignedTransaction
 from hktoken.deployment.journal import GENESIS_PREFIX_CHARS, write_atomically
 from hktoken.deployment.session import genesis_hash
-from hktoken.errors import ChainError, SpecError, TransactionReverted
+from hktoken.errors import ChainError, HKTokenError, SpecError, TransactionReverted
 
 FORMAT = "hktoken-bulk-run/1"
 DIGEST_CHARS = 16
@@ -44,10 +44,10 @@ SendHook = Callable[[str, Sequence[SignedTransaction]], None]
 to stop a run at that point, as a crash would)."""
 
 
-def input_digest(rows: Iterable[Any]) -> str:
-    """A stable digest of a run's input rows (their JSON)."""
-    text = json.dumps(list(rows), sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+def input_digest(value: object) -> str:
+    """What names a run's journal: the SHA-256 of ``repr(value)``, for a value built from strings, ints, tuples and
+    lists only (their ``repr`` is stable across runs and Python versions)."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()
 
 
 def run_path(out: Path, chain_id: int, genesis: str, kind: str, digest: str) -> Path:
@@ -309,16 +309,25 @@ class JournaledRun:
         phase: str,
         rows: Sequence[int],
         plan: Callable[[Sequence[int]], list[BulkCall]],
-        check: Callable[[Sequence[int]], str | None],
+        to: ChecksumAddress,
+        calldata: Callable[[Sequence[int]], str],
         progress: Progress | None = None,
     ) -> tuple[list[SignedTransaction], list[tuple[int, str]]]:
-        """:meth:`send` for rows the contract may refuse one by one (a holder the stablecoin blocks, an AP it
-        refuses): when a batch reverts, its rows are split by simulation (``check(rows)`` is None when a batch of
-        them would pass, else the refusal) down to the refused ones, which are left out and returned with their
-        reason; the rest is planned (``plan(rows)``) and sent again. One reverted batch is what finding them costs,
-        and nothing else is held up."""
+        """:meth:`send` for rows the contract at ``to`` may refuse one by one (a holder the stablecoin blocks, an AP
+        it refuses): when a batch reverts, its rows are split by simulating ``calldata(rows)`` from the signer down
+        to the refused ones, which are left out and returned with their reason; the rest is planned
+        (``plan(rows)``) and sent again. One reverted batch is what finding them costs, and nothing else is held
+        up."""
         if not rows:
             return [], []
+
+        def check(batch: Sequence[int]) -> str | None:
+            try:
+                self.chain.sender.simulate(self.signer, to, HexStr(calldata(batch)))
+            except HKTokenError as exc:
+                return exc.message
+            return None
+
         refused: list[tuple[int, str]] = []
         try:
             calls = plan(rows)
@@ -342,6 +351,11 @@ class JournaledRun:
         if retry:
             sent_ok += self.send(phase, plan(retry), retry, progress)
         return sent_ok, refused
+
+    def logs(self, topic: str) -> list[dict[str, Any]]:
+        """The logs with first topic ``topic`` (lower-case hex) in the receipts this object sent."""
+        return [log for receipt in self.receipts for log in receipt["logs"]
+                if log["topics"] and str(log["topics"][0]).lower() == topic]  # fmt: skip
 
     def _mined_of_last_send(self) -> list[SignedTransaction]:
         """The transactions of the journal's last :meth:`send` that were mined with status 1."""

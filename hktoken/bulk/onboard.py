@@ -18,7 +18,6 @@ this run's journal records, is done; a wallet holding less than ``amount`` (but 
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,20 +27,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils.address import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from hktoken.abi import Calldata
-from hktoken.bulk.journal import JournaledRun, SendHook
+from hktoken.bulk.journal import JournaledRun, SendHook, input_digest
 from hktoken.chain.bulk import BulkSender, Progress
 from hktoken.contracts.bulk import (
     add_wallet_calls,
     balances_of,
     mint_calls,
     owners_of,
-    read_many,
     register_calls,
     registry_records,
+    wallets_of_many,
 )
 from hktoken.errors import MissingRole, SpecError
 from hktoken.models.common import Address, spec_error
@@ -301,12 +298,6 @@ class OnboardingPlan:
     already_issued: int = 0
 
 
-def _wallets_of(chain: Chain, registry: InvestorRegistry, ids: Sequence[bytes]) -> list[list[str]]:
-    encode = Calldata(registry.artifact.abi, "walletsOf")
-    raws = read_many(chain, registry.address, [encode(i) for i in ids])
-    return [[to_checksum_address(w) for w in chain.w3.codec.decode(["address[]"], raw)[0]] for raw in raws]
-
-
 def plan_onboarding(
     chain: Chain,
     registry: InvestorRegistry,
@@ -328,7 +319,7 @@ def plan_onboarding(
     owner_list = owners_of(chain, registry, all_wallets)
     owners = dict(zip(all_wallets, owner_list, strict=True))
     registered = [i for i, record in enumerate(records) if record[0] != 0]
-    current = dict(zip(registered, _wallets_of(chain, registry, [rows[i].investor.id_bytes for i in registered]),
+    current = dict(zip(registered, wallets_of_many(chain, registry, [rows[i].investor.id_bytes for i in registered]),
                        strict=True))  # fmt: skip
     for index, (row, record) in enumerate(zip(rows, records, strict=True)):
         investor = row.investor
@@ -477,7 +468,7 @@ def rows_digest(rows: Sequence[OnboardingRow]) -> str:
          r.investor.omnibus, str(r.amount), "days" if r.relative_expiry else r.investor.kyc_expiry_timestamp)
         for r in rows
     ]  # fmt: skip
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+    return input_digest(parts)
 
 
 def onboard(

@@ -23,6 +23,7 @@ from hktoken.chain.bulk import BulkCall, BulkResult, BulkSender, Progress
 from hktoken.chain.limits import node_limits, rows_per_batch
 from hktoken.chain.sender import GAS_MARGIN_MIN, GAS_MARGIN_PERCENT
 from hktoken.errors import SpecError
+from hktoken.models.common import to_address
 from hktoken.models.investor import Investor
 
 if TYPE_CHECKING:
@@ -171,6 +172,13 @@ def owners_of(chain: Chain, registry: InvestorRegistry, wallets: Sequence[str]) 
         return found[1]
     encode = Calldata(registry.artifact.abi, "investorOf")
     return [raw[:32] for raw in read_many(chain, registry.address, [encode(w) for w in wallets])]
+
+
+def wallets_of_many(chain: Chain, registry: InvestorRegistry, ids: Sequence[bytes]) -> list[list[ChecksumAddress]]:
+    """``walletsOf(id)`` for every investor id, batched (:meth:`InvestorRegistry.wallets_of` for many)."""
+    encode = Calldata(registry.artifact.abi, "walletsOf")
+    raws = read_many(chain, registry.address, [encode(i) for i in ids])
+    return [[to_address(w) for w in chain.w3.codec.decode(["address[]"], raw)[0]] for raw in raws]
 
 
 def balances_of(chain: Chain, token: SecurityToken[Any], wallets: Sequence[str]) -> list[int]:
@@ -327,4 +335,5 @@ __all__ = [
     "register_investors_bulk",
     "registered_ids",
     "registry_records",
+    "wallets_of_many",
 ]
