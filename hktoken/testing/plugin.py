@@ -75,6 +75,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "hktoken_no_isolation: keep this test's chain changes")
+    workers = config.getoption("numprocesses", None)  # pytest-xdist's -n, when it is installed
+    if config.getoption("--hktoken-rpc-url") and workers not in (None, 0, "0"):
+        # Each test reverts the node to a snapshot when it ends: workers sharing one node would revert each other.
+        raise pytest.UsageError(
+            "--hktoken-rpc-url: one node serves one pytest process, and -n starts several; drop -n "
+            "(without --hktoken-rpc-url each worker starts its own anvil)"
+        )
 
 
 def _uses_chain(item: pytest.Item) -> bool:

@@ -81,3 +81,23 @@ def test_external_node_on_the_wrong_chain_fails_clearly(pytester: pytest.Pyteste
         result = pytester.runpytest_subprocess("-q", f"--hktoken-rpc-url={chain.rpc_url}", "--hktoken-chain-id=1")
         result.assert_outcomes(errors=2)
         result.stdout.fnmatch_lines([f"*the node at {chain.rpc_url} is on chain id 5151, not the expected 1*"])
+
+
+def test_workers_sharing_an_external_node_are_refused_before_any_test(pytester: pytest.Pytester) -> None:
+    """Each test reverts the node to its snapshot: xdist workers sharing one node would undo each other's work."""
+    pytester.makepyfile(test_external=EXTERNAL_NODE_SUITE)
+    result = pytester.runpytest_subprocess("-q", "-n", "2", "--hktoken-rpc-url=http://127.0.0.1:9")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--hktoken-rpc-url: one node serves one pytest process, and -n starts several*"])
+    assert "passed" not in result.stdout.str()
+
+
+def test_each_xdist_worker_runs_on_its_own_anvil(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_a="def test_a(chain):\n    print('NODE', chain.rpc_url)\n",
+        test_b="def test_b(chain):\n    print('NODE', chain.rpc_url)\n",
+    )
+    result = pytester.runpytest_subprocess("-q", "-n", "2", "--dist", "loadfile", "-rA")
+    result.assert_outcomes(passed=2)
+    urls = {line.split("NODE ", 1)[1] for line in result.stdout.lines if "NODE http" in line}
+    assert len(urls) == 2, result.stdout.str()

@@ -16,6 +16,9 @@ from hktoken.cli import cli
 ROOT = Path(__file__).resolve().parents[2]
 
 
+TEST_COMMAND_END = "&& pytest -n auto --dist loadfile"
+
+
 def _readme_commands() -> list[str]:
     blocks = re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
     return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
@@ -23,7 +26,7 @@ def _readme_commands() -> list[str]:
 
 def test_ci_runs_the_readme_test_command_verbatim() -> None:
     commands = _readme_commands()
-    test_commands = [c for c in commands if c.endswith("&& pytest")]
+    test_commands = [c for c in commands if c.endswith(TEST_COMMAND_END)]
     assert len(test_commands) == 1, commands
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert test_commands[0] in ci_lines
@@ -31,7 +34,7 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
 
 
 def test_readme_main_command_compiles_and_runs_the_demo() -> None:
-    main = [c for c in _readme_commands() if not c.endswith("&& pytest")]
+    main = [c for c in _readme_commands() if not c.endswith(TEST_COMMAND_END)]
     assert main == [
         'python3 -m venv .venv && . .venv/bin/activate && pip install -q -e ".[dev]" && '
         "hktoken toolchain install && hktoken compile && hktoken demo"
