@@ -49,6 +49,8 @@ interface IBondPayingAgent {
     error CouponCancelledByCall(uint256 index);
     /// @notice Nothing is owed to `holder`.
     error NothingToClaim(address holder);
+    /// @notice `caller` is not the agent itself: `payHolder` is a step of `payCoupons` only.
+    error OnlySelf(address caller);
     /// @notice `holder` holds no bonds and is owed nothing (the treasury's bonds are not outstanding: the issuer
     /// burns them).
     error NothingToRedeem(address holder);
@@ -125,10 +127,18 @@ interface IBondPayingAgent {
     /// @return amount Payment-token base units.
     function claim() external returns (uint256 amount);
     /// @notice Pushes coupons to `holders` (PAYER_ROLE); one that cannot be paid now is skipped with
-    /// `CouponPaymentSkipped` (nothing owed, frozen, or owed an unfunded coupon).
+    /// `CouponPaymentSkipped` and stays owed (nothing owed, frozen, owed an unfunded coupon, or refused by the
+    /// payment token: a blocked holder, say). The others are paid.
     /// @param holders The holders.
     /// @return paid Payment-token base units paid in total.
     function payCoupons(address[] calldata holders) external returns (uint256 paid);
+    /// @notice One holder's step of `payCoupons`, which calls it on the agent itself so that a payment the payment
+    /// token refuses rolls back that holder's collection alone: collects what `holder` is owed through coupon
+    /// `funded` and transfers it. Refused with `OnlySelf` for any other caller.
+    /// @param holder The holder.
+    /// @param funded The number of funded coupons (`fundedCoupons`).
+    /// @return amount Payment-token base units paid.
+    function payHolder(address holder, uint256 funded) external returns (uint256 amount);
     /// @notice Redeems all of the caller's bonds: burned, principal and unpaid coupons paid in one transfer.
     /// @return amount Payment-token base units paid.
     function redeem() external returns (uint256 amount);

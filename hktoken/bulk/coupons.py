@@ -55,17 +55,32 @@ class PushResult:
     holders: int
     """Wallets considered."""
     pushed: int
-    """Holders owed something and sent a payment (this invocation), the refused ones included."""
+    """Holders owed something and sent a payment (this invocation), the skipped and refused ones included."""
     owed_units: int
-    """What the holders paid were owed, in payment-token base units (refused ones excluded)."""
-    unpaid: int
-    """Holders the paying agent skipped in this run (``CouponPaymentSkipped``: the stablecoin refused them)."""
+    """What the holders paid in this invocation were owed, in payment-token base units (skipped and refused ones
+    excluded)."""
+    skipped: list[tuple[str, str]]
+    """Holders the paying agent skipped in this invocation (``CouponPaymentSkipped``: the bond or the payment token
+    refused them, frozen or blocked, say), with the refusal; they stay owed."""
     transactions: list[str]
     gas_used: int
     resent: int
     refused: list[tuple[str, str]]
-    """Holders whose payment reverted the whole ``payCoupons`` batch (the stablecoin refuses them: blocked, say),
-    with the refusal: found by splitting the reverted batch, left out, still owed; the others were paid."""
+    """Holders whose payment reverted the whole ``payCoupons`` batch, with the refusal: found by splitting the
+    reverted batch, left out, still owed; the others were paid. Only an agent compiled before ``payHolder`` (each
+    holder's payment in its own call) lets the payment token revert a batch."""
+
+    @property
+    def unpaid(self) -> int:
+        """How many holders are still owed after this invocation: skipped or refused."""
+        return len(self.skipped) + len(self.refused)
+
+
+def _reason(chain: Chain, data: str) -> str:
+    """The refusal a ``CouponPaymentSkipped`` log carries (its ``bytes reason``), as hktoken words it."""
+    raw = bytes.fromhex(data.removeprefix("0x"))
+    length = int.from_bytes(raw[32:64], "big")
+    return chain.decoder.decode(raw[64 : 64 + length]).message
 
 
 def push_coupons(
@@ -102,12 +117,15 @@ def push_coupons(
     sent, refused = run.send_skipping_refused(
         "push", todo, plan, agent.address, lambda rows: encode([wallets[i] for i in rows]), progress
     )
+    skipped = [(str(to_checksum_address("0x" + str(log["topics"][1])[-40:])), _reason(chain, str(log["data"])))
+               for log in run.logs(SKIPPED_TOPIC)]  # fmt: skip
+    unpaid = {wallet for wallet, _ in skipped} | {wallets[row] for row, _ in refused}
     return PushResult(
         journal=run.journal.path,
         holders=len(wallets),
         pushed=len(todo),
-        owed_units=sum(owed[i] for i in todo if i not in {row for row, _ in refused}),
-        unpaid=len(run.logs(SKIPPED_TOPIC)),
+        owed_units=sum(owed[i] for i in todo if wallets[i] not in unpaid),
+        skipped=skipped,
         refused=[(wallets[row], reason) for row, reason in refused],
         transactions=[tx.tx_hash for tx in sent],
         gas_used=run.gas_used,

@@ -228,20 +228,16 @@ def _push_all(session: Session, bond: BondToken, out: Path, batch_size: int | No
         f"{display.plural(result.pushed, 'holder')} of {result.holders} in "
         f"{display.plural(len(result.transactions), 'transaction')}"
     )
-    if result.unpaid:
-        text += f" ({result.unpaid} could not be paid: see CouponPaymentSkipped)"
-    if result.refused:
-        wallet, reason = result.refused[0]
-        text += (
-            f"; {display.plural(len(result.refused), 'holder')} refused by the payment token and still owed, "
-            f"first {wallet}: {reason}"
-        )
+    unpaid = result.skipped + result.refused
+    if unpaid:
+        wallet, reason = unpaid[0]
+        text += f"; {display.plural(len(unpaid), 'holder')} could not be paid and still owed, first {wallet}: {reason}"
     receipts = [session.chain.w3.eth.get_transaction_receipt(HexStr(h)) for h in result.transactions]
     display.sent(
         session,
         text,
         {"action": "push", "holders": result.holders, "pushed": result.pushed, "amount": display.amount(total),
-         "unpaid": result.unpaid, "refused": [{"holder": w, "reason": r} for w, r in result.refused],
+         "unpaid": [{"holder": w, "reason": r} for w, r in result.skipped + result.refused],
          "journal": str(result.journal), "gas_used": result.gas_used},
         receipts,
     )  # fmt: skip

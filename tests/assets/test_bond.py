@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from eth_abi.abi import encode
 from eth_account.signers.local import LocalAccount
+from eth_typing import HexStr
 from eth_utils.crypto import keccak
 
-from hktoken import BondRestriction, BondRoles, BondTerms, BondToken, MissingRole, SpecError
-from hktoken.abi import role_id
+from hktoken import BondRestriction, BondRoles, BondTerms, BondToken, MissingRole, SpecError, TransactionReverted
+from hktoken.abi import Calldata, role_id
 from hktoken.chain import Chain
 from hktoken.contracts.base import deploy_contract
 from hktoken.models.restrictions import ASSET_MESSAGES
@@ -365,6 +366,67 @@ def test_over_a_hundred_holders_are_paid_by_one_push_skipping_who_cannot_be_paid
     assert len(event_args(bx.bond.paying_agent, receipt, "CouponsPaid")) == 101
     assert bx.bond.paying_agent.raw.pay_coupons(bx.payer, push[2:5])  # a second push pays nothing twice
     assert [bx.hkd(h) for h in push[2:5]] == [b + p for b, p in zip(before[2:5], paid[2:5], strict=True)]
+
+
+def test_a_push_skips_a_holder_the_stablecoin_blocks_who_stays_owed_and_is_paid_once_unblocked(bx: Bx) -> None:
+    at(bx.chain, bx.dates[0])
+    bx.fund(0)
+    owed = [bx.bond.paying_agent.raw.claimable(h.address) for h in (bx.alice, bx.bob)]
+    assert all(owed)
+    bx.m.hkd.block(bx.m.admin, bx.alice.address)
+    before = (bx.hkd(bx.alice), bx.hkd(bx.bob), bx.hkd(bx.agent))
+    receipt = bx.bond.pay_coupons(bx.payer, [bx.alice.address, bx.bob.address])
+    assert event_args(bx.bond.paying_agent, receipt, "CouponPaymentSkipped") == [
+        {"holder": bx.alice.address,
+         "reason": selector("AccountIsBlocked(address)") + encode(["address"], [bx.alice.address])},
+    ]  # fmt: skip
+    assert event_args(bx.bond.paying_agent, receipt, "CouponsPaid") == [{"holder": bx.bob.address, "amount": owed[1]}]
+    assert (bx.hkd(bx.alice), bx.hkd(bx.bob), bx.hkd(bx.agent)) == (
+        before[0], before[1] + owed[1], before[2] - owed[1]
+    )  # fmt: skip
+    assert bx.bond.paying_agent.raw.claimable(bx.alice.address) == owed[0]  # the collection was rolled back
+    bx.m.hkd.unblock(bx.m.admin, bx.alice.address)
+    receipt = bx.bond.pay_coupons(bx.payer, [bx.alice.address, bx.bob.address])
+    assert event_args(bx.bond.paying_agent, receipt, "CouponsPaid") == [{"holder": bx.alice.address, "amount": owed[0]}]
+    assert bx.hkd(bx.alice) == before[0] + owed[0]
+
+
+def test_pay_holder_is_a_step_of_pay_coupons_only(bx: Bx) -> None:
+    at(bx.chain, bx.dates[0])
+    bx.fund(0)
+    agent = bx.bond.paying_agent
+    for caller in (bx.payer, bx.alice, bx.m.admin):  # not the payer, not the holder itself, not the admin
+        with unchanged(bx.chain, caller, watch=bx.money), reverts("OnlySelf", caller=caller.address):
+            agent.raw.pay_holder(caller, bx.alice.address, 1)
+
+
+def test_a_push_sent_with_too_little_gas_reverts_whole_and_never_skips_for_want_of_gas(bx: Bx) -> None:
+    """Every gas limit below the estimate, in 500-gas steps: the push either pays both holders or reverts and moves
+    nothing; a step starved of gas never turns into a CouponPaymentSkipped."""
+    at(bx.chain, bx.dates[0])
+    bx.fund(0)
+    agent, chain = bx.bond.paying_agent, bx.chain
+    holders = [bx.alice.address, bx.bob.address]
+    data = HexStr(Calldata(agent.artifact.abi, "payCoupons")(holders))
+    estimate = chain.sender.simulate(bx.payer, agent.address, data)
+    owed = [agent.raw.claimable(h) for h in holders]
+    outcomes = set()
+    for gas in range(estimate, 60_000, -500):
+        snapshot = chain.snapshot()
+        before = bx.money()
+        try:
+            receipt = chain.sender.send(bx.payer, agent.address, data, gas=gas)
+        except TransactionReverted:
+            assert bx.money() == before  # nothing moved (the payer's gas aside)
+            assert [agent.raw.claimable(h) for h in holders] == owed
+            outcomes.add("reverted")
+        else:
+            assert event_args(agent, receipt, "CouponPaymentSkipped") == [], gas
+            assert [bx.hkd(h) for h in holders] == [b + o for b, o in zip(before[0][:2], owed, strict=True)]
+            outcomes.add("paid")
+        finally:
+            chain.revert(snapshot)
+    assert outcomes == {"paid", "reverted"}
 
 
 # --------------------------------------------------------------------------------------- freezes, forced, recovery

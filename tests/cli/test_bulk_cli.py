@@ -173,9 +173,9 @@ def test_push_all_reports_a_holder_the_stablecoin_refuses(bw: BulkWorld, tmp_pat
     w.hkd.block(w.admin, blocked)
     (line,) = ok(w.run("bond", "push", "--all", "--token", w.bond.address, "--out", str(tmp_path)))
     assert line.startswith(
-        f"pushed 8740 HKD of coupons of HKGB to {ROWS} holders of {ROWS} in 1 transaction; 1 holder refused by the "
-        f"payment token and still owed, first {blocked}: "
-    )  # 8835 - 5 x 19: the blocked holder's HK$95 stays owed; found while sizing the batch, so nothing reverted
+        f"pushed 8740 HKD of coupons of HKGB to {ROWS} holders of {ROWS} in 1 transaction; 1 holder could not be "
+        f"paid and still owed, first {blocked}: "
+    )  # 8835 - 5 x 19: the blocked holder's HK$95 stays owed; the agent skipped it in the one batch
     assert "AccountIsBlocked" in line
     assert w.hkd.raw_balance_of(blocked) == 0
     assert [w.hkd.raw_balance_of(_wallet(n)) for n in range(ROWS) if n != 4] == [

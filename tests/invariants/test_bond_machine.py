@@ -90,6 +90,7 @@ class BondModel:
     reserve: int = 0
     redeemed: set[str] = field(default_factory=set)
     frozen: set[str] = field(default_factory=set)  # address-frozen holders: coupons accrue, payments wait
+    blocked: set[str] = field(default_factory=set)  # holders the stablecoin blocks: no payment reaches them
 
     @property
     def recorded(self) -> int:
@@ -176,7 +177,9 @@ class BondModel:
         if self.settled.get(wallet, 0) > self.funded:
             return Refusal("CouponNotFunded", {"funded": self.funded})
         amount = self.claimable(wallet)
-        return amount if amount else Refusal("NothingToClaim", {"holder": wallet})
+        if not amount:
+            return Refusal("NothingToClaim", {"holder": wallet})
+        return Refusal("AccountIsBlocked", {"account": wallet}) if wallet in self.blocked else amount
 
     def redeem(self, wallet: str) -> Refusal | tuple[int, int, int]:
         """(tokens, principal, coupons) a redemption pays, or its refusal."""
@@ -196,6 +199,8 @@ class BondModel:
         principal = tokens * DENOMINATION // UNIT
         if principal > self.reserve:
             return Refusal("InsufficientPrincipal", {"needed": principal, "available": self.reserve})
+        if wallet in self.blocked:  # the payment is made even when it is 0, and the stablecoin refuses it
+            return Refusal("AccountIsBlocked", {"account": wallet})
         return tokens, principal, coupons
 
 
@@ -207,6 +212,7 @@ SKIP_REASONS = {  # a push's CouponPaymentSkipped reason: the token's ABI-encode
     selector("NothingToClaim(address)"): "NothingToClaim",
     selector("CouponNotFunded(uint256)"): "CouponNotFunded",
     selector("HolderFrozen(address)"): "HolderFrozen",
+    selector("AccountIsBlocked(address)"): "AccountIsBlocked",  # the stablecoin's: the agent pays in its own call
 }
 
 
@@ -330,6 +336,18 @@ class BondMachine(RuleBasedStateMachine):
         (self.model.frozen.add if frozen else self.model.frozen.discard)(wallet)
         self.outcomes["froze a holder" if frozen else "unfroze a holder"] += 1
 
+    @rule(holder=st.sampled_from(HOLDERS), blocked=st.sampled_from([True, False, False]))
+    def set_blocked(self, holder: str, blocked: bool) -> None:
+        """The stablecoin's compliance officer blocks or unblocks a holder: its coupons keep accruing and it keeps
+        trading the bond, but claims and redemption are refused (``AccountIsBlocked``) and pushes skip it."""
+        wallet, m = self.w(holder), self.model
+        if blocked == (wallet in m.blocked):
+            return
+        hkd = self.market.hkd
+        (hkd.block if blocked else hkd.unblock)(self.market.admin, wallet)
+        (m.blocked.add if blocked else m.blocked.discard)(wallet)
+        self.outcomes["blocked a holder" if blocked else "unblocked a holder"] += 1
+
     # ----------------------------------------------------------------------------------------- coupons
 
     @rule(
@@ -450,11 +468,12 @@ class BondMachine(RuleBasedStateMachine):
 
         self.step(predicted if isinstance(predicted, Refusal) else None, send, effect)
 
-    @rule(holder=st.sampled_from(HOLDERS))
-    def coupon_day(self, holder: str) -> None:
+    @rule(holder=st.sampled_from(HOLDERS), blocked=st.sampled_from([False, False, True]))
+    def coupon_day(self, holder: str, blocked: bool) -> None:
         """A coupon's whole path in one step (see ``redeem_at_maturity``): a transfer of a third of the holder's
         bonds to the next holder, funding the next coupon before its record (refused), passing the record date,
-        funding what is recorded, a claim by the holder, then a push to every holder."""
+        funding what is recorded, a claim by the holder, then a push to every holder; ``blocked``: with the holder
+        blocked by the stablecoin from the claim on, then unblocked and pushed to again."""
         m = self.model
         self.transfer(holder, HOLDERS[(HOLDERS.index(holder) + 1) % len(HOLDERS)], "third")
         ahead = [d for d in m.dates if d > self.now()]
@@ -465,9 +484,14 @@ class BondMachine(RuleBasedStateMachine):
             m.pass_time(self.now())
         if m.funded < m.recorded:
             self.fund_recorded_coupons()
+        if blocked:
+            self.set_blocked(holder, True)
         if m.funded:
             self.claim(holder)
         self.pay_coupons(HOLDERS)
+        if blocked:
+            self.set_blocked(holder, False)
+            self.pay_coupons([holder])
 
     @rule(holder=st.sampled_from(HOLDERS))
     def redeem_at_maturity(self, holder: str) -> None:
@@ -579,6 +603,7 @@ def test_bond_machine(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
             "refused BondNotRedeemable",
             "refused PrincipalNotFunded",
             "refused HolderFrozen",
+            "refused AccountIsBlocked",
             "refused TransferRestricted code 64",
         ],
     )

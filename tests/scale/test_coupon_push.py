@@ -114,21 +114,22 @@ def test_a_push_to_every_holder_stopped_mid_run_pays_everyone_once(
     assert m.hkd.raw_balance_of(bond.paying_agent.address) == 0  # the coupon paid out exactly
 
 
-def test_a_holder_the_stablecoin_blocks_is_left_out_and_everyone_else_is_paid(
+def test_a_holder_the_stablecoin_blocks_is_skipped_and_everyone_else_is_paid(
     chain: Chain, accounts: Sequence[LocalAccount], tmp_path: Path
 ) -> None:
-    """A blocked holder reverts the agent's whole payCoupons batch (the stablecoin transfer is not caught): the
-    reverted batch is split by simulation down to that holder, who is reported and left owed; the rest is paid."""
+    """The agent pays each holder in its own call (payHolder): the stablecoin's refusal of a blocked holder rolls
+    back that holder's collection alone and is emitted as CouponPaymentSkipped; the batch and the others go on."""
     holders = 60
     p = _bond_with_holders(chain, accounts, holders)
     blocked = p.wallets[33]
     p.m.hkd.block(p.m.admin, blocked)
     funding = _fund_coupon(p, accounts)
     result = push_coupons(chain, p.payer, p.bond, out=tmp_path, max_rows=20)
-    assert [w for w, _ in result.refused] == [blocked]
-    assert "AccountIsBlocked" in result.refused[0][1]
-    assert (result.pushed, result.owed_units) == (holders, funding - 34 * CPT)
+    assert result.refused == []
+    assert result.skipped == [(blocked, f"reverted with AccountIsBlocked(account='{blocked}')")]
+    assert (result.pushed, result.owed_units, result.unpaid) == (holders, funding - 34 * CPT, 1)
     assert [p.m.hkd.raw_balance_of(w) for w in p.wallets] == [0 if n == 33 else (n + 1) * CPT for n in range(holders)]
     assert claimable_of(chain, p.bond.paying_agent, [blocked]) == [34 * CPT]  # still owed
+    assert p.m.hkd.raw_balance_of(p.bond.paying_agent.address) == 34 * CPT  # what the blocked holder is owed stays
     statuses = [e["status"] for e in json.loads(result.journal.read_text())["transactions"]]
-    assert statuses == ["done", "failed", "done", "done"]  # 3 batches of 20; the second reverted, then 19 rows again
+    assert statuses == ["done", "done", "done"]  # 3 batches of 20, none reverted

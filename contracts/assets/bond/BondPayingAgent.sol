@@ -101,23 +101,30 @@ contract BondPayingAgent is AccessControl, ReentrancyGuardTransient, IBondPaying
     }
 
     /// @inheritdoc IBondPayingAgent
+    /// @dev Each holder is paid in a call to `payHolder` on this contract, under try/catch: a refusal by the token
+    /// (frozen) or by the payment token (blocked) reverts that call alone, and is emitted as the skip's reason.
+    /// A step starved of gas returns here with under 1/64 of its cost (EIP-150), too little to emit the skip, so the
+    /// batch reverts instead of skipping holders for want of gas (for any step under ~100,000 gas).
     function payCoupons(address[] calldata holders) external onlyRole(PAYER_ROLE) nonReentrant returns (uint256 paid) {
         uint256 n = holders.length;
         uint256 funded = fundedCoupons;
         for (uint256 i; i < n; ++i) {
             address holder = holders[i];
-            try bond.collectCoupons(holder, funded, false) returns (uint256, uint256 amount) {
-                if (amount == 0) {
-                    emit CouponPaymentSkipped(holder, abi.encodeWithSelector(NothingToClaim.selector, holder));
-                } else {
-                    paymentToken.safeTransfer(holder, amount);
-                    paid += amount;
-                    emit CouponsPaid(holder, amount);
-                }
+            try this.payHolder(holder, funded) returns (uint256 amount) {
+                paid += amount;
+                emit CouponsPaid(holder, amount);
             } catch (bytes memory reason) {
                 emit CouponPaymentSkipped(holder, reason);
             }
         }
+    }
+
+    /// @inheritdoc IBondPayingAgent
+    function payHolder(address holder, uint256 funded) external returns (uint256 amount) {
+        if (msg.sender != address(this)) revert OnlySelf(msg.sender);
+        (, amount) = bond.collectCoupons(holder, funded, false);
+        if (amount == 0) revert NothingToClaim(holder);
+        paymentToken.safeTransfer(holder, amount);
     }
 
     /// @inheritdoc IBondPayingAgent

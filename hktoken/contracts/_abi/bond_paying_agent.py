@@ -125,11 +125,21 @@ class BondPayingAgentFunctions(AbiSurface):
 
     def pay_coupons(self, signer: LocalAccount, holders: Sequence[str]) -> TxReceipt:
         """Pushes coupons to `holders` (PAYER_ROLE); one that cannot be paid now is skipped with
-        `CouponPaymentSkipped` (nothing owed, frozen, or owed an unfunded coupon).
+        `CouponPaymentSkipped` and stays owed (nothing owed, frozen, owed an unfunded coupon, or refused by the
+        payment token: a blocked holder, say). The others are paid.
 
         ``payCoupons(address[] holders) returns (uint256 paid)``, sent by ``signer``.
         """
         return self._send(signer, "payCoupons(address[])", holders)
+
+    def pay_holder(self, signer: LocalAccount, holder: str, funded: int) -> TxReceipt:
+        """One holder's step of `payCoupons`, which calls it on the agent itself so that a payment the payment token
+        refuses rolls back that holder's collection alone: collects what `holder` is owed through coupon `funded`
+        and transfers it. Refused with `OnlySelf` for any other caller.
+
+        ``payHolder(address holder, uint256 funded) returns (uint256 amount)``, sent by ``signer``.
+        """
+        return self._send(signer, "payHolder(address,uint256)", holder, funded)
 
     def payment_token(self) -> str:
         """The stablecoin it pays in.
