@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from hktoken.bulk.journal import JournaledRun, SendHook, input_digest
+from hktoken.bulk.journal import BulkJournal, JournaledRun, SendHook, input_digest
 from hktoken.chain.bulk import BulkSender, Progress
 from hktoken.contracts.bulk import (
     add_wallet_calls,
@@ -471,6 +471,76 @@ def rows_digest(rows: Sequence[OnboardingRow]) -> str:
     return input_digest(parts)
 
 
+def _import_run(
+    chain: Chain, signer: LocalAccount, registry: InvestorRegistry, rows: Sequence[OnboardingRow], *, out: Path,
+    token: SecurityToken[Any] | None, source: str, sender: BulkSender | None = None,
+    on_signed: SendHook | None = None,
+) -> JournaledRun:  # fmt: skip
+    """The import run of ``rows`` (its journal read, not yet written)."""
+    if token is None and any(r.amount is not None for r in rows):
+        raise SpecError(f"{source}: rows have amounts but no token was given", fix="pass the token to issue")
+    target = {"registry": registry.address, "token": token.address if token is not None else ""}
+    return JournaledRun.open(chain, signer, kind="import", out=out, target=target, digest=rows_digest(rows),
+                             sender=sender, on_signed=on_signed)  # fmt: skip
+
+
+def _checked_plan(
+    chain: Chain, signer: LocalAccount, registry: InvestorRegistry, rows: Sequence[OnboardingRow],
+    journal: BulkJournal, *, token: SecurityToken[Any] | None, source: str,
+) -> OnboardingPlan:  # fmt: skip
+    """The plan from chain state and the journal's mined rows; MissingRole for a duty the plan needs."""
+    plan = plan_onboarding(chain, registry, rows, source=source, token=token,
+                           registered_by_run=journal.done_rows("register"), issued_by_run=journal.done_rows("mint"),
+                           issuer=signer.address)  # fmt: skip
+    needed: list[tuple[ContractWrapper[Any], str]] = (
+        [(registry, "REGISTRAR_ROLE")] if plan.register or plan.wallets else []
+    )
+    if token is not None and plan.mint:
+        needed.append((token, "ISSUER_ROLE"))
+    for contract, role in needed:  # before anything new is sent: a missing role must not leave a run half-done
+        if not contract.has_role(role, signer.address):
+            raise MissingRole(signer.address, role)
+    return plan
+
+
+@dataclass
+class OnboardingPreview:
+    """What ``onboard`` would do now (``--dry-run``), read from the chain and the run's journal; nothing sent."""
+
+    plan: OnboardingPlan
+    """What would be sent after settling, the rows of the unsettled batches left out (as if they land)."""
+    journal: Path
+    unsettled: int
+    """Batches an earlier run journaled but never saw mined: a real run settles them first (finds them mined or
+    sends them again byte for byte; one found void has its rows planned again)."""
+    unsettled_rows: int
+    """The rows those batches carry."""
+
+
+def preview_onboarding(
+    chain: Chain,
+    signer: LocalAccount,
+    registry: InvestorRegistry,
+    rows: Sequence[OnboardingRow],
+    *,
+    out: Path,
+    token: SecurityToken[Any] | None = None,
+    source: str = "rows",
+) -> OnboardingPreview:
+    """``onboard`` without sending or writing anything: the same checks (bad rows, chain conflicts, the token's
+    rules, missing duties, a journal of another run) raise the same errors, and the plan counts the journal's
+    mined batches as done."""
+    run = _import_run(chain, signer, registry, rows, out=out, token=token, source=source)
+    plan = _checked_plan(chain, signer, registry, rows, run.journal, token=token, source=source)
+    unsettled = run.journal.entries(status="signed")
+    landing = {phase: {line for e in unsettled if e["phase"] == phase for line in e["rows"]}
+               for phase in ("register", "wallets", "mint")}  # fmt: skip
+    plan.register = [i for i in plan.register if rows[i].line not in landing["register"]]
+    plan.wallets = [(i, w) for i, w in plan.wallets if rows[i].line not in landing["wallets"]]
+    plan.mint = [(i, units) for i, units in plan.mint if rows[i].line not in landing["mint"]]
+    return OnboardingPreview(plan, run.journal.path, len(unsettled), sum(len(e["rows"]) for e in unsettled))
+
+
 def onboard(
     chain: Chain,
     signer: LocalAccount,
@@ -487,23 +557,10 @@ def onboard(
     sender: BulkSender | None = None,
 ) -> OnboardingResult:
     """Register, link and issue ``rows`` (module docstring), journaled under ``out``; resumable by running again."""
-    if token is None and any(r.amount is not None for r in rows):
-        raise SpecError(f"{source}: rows have amounts but no token was given", fix="pass the token to issue")
-    target = {"registry": registry.address, "token": token.address if token is not None else ""}
-    run = JournaledRun.open(chain, signer, kind="import", out=out, target=target, digest=rows_digest(rows),
-                            sender=sender, on_signed=on_signed)  # fmt: skip
+    run = _import_run(chain, signer, registry, rows, out=out, token=token, source=source, sender=sender,
+                      on_signed=on_signed)  # fmt: skip
     run.settle(progress)
-    plan = plan_onboarding(chain, registry, rows, source=source, token=token,
-                           registered_by_run=run.journal.done_rows("register"),
-                           issued_by_run=run.journal.done_rows("mint"), issuer=signer.address)  # fmt: skip
-    needed: list[tuple[ContractWrapper[Any], str]] = (
-        [(registry, "REGISTRAR_ROLE")] if plan.register or plan.wallets else []
-    )
-    if token is not None and plan.mint:
-        needed.append((token, "ISSUER_ROLE"))
-    for contract, role in needed:  # before anything new is sent: a missing role must not leave a run half-done
-        if not contract.has_role(role, signer.address):
-            raise MissingRole(signer.address, role)
+    plan = _checked_plan(chain, signer, registry, rows, run.journal, token=token, source=source)
     investors = [rows[i].investor for i in plan.register]
     sent = run.send("register", register_calls(chain, signer, registry, investors, tx_gas_cap=tx_gas_cap,
                                                max_rows=max_rows),
@@ -537,6 +594,7 @@ __all__ = [
     "IMPORT_COLUMNS",
     "ImportRejected",
     "OnboardingPlan",
+    "OnboardingPreview",
     "OnboardingResult",
     "OnboardingRow",
     "RowProblem",
@@ -544,6 +602,7 @@ __all__ = [
     "parse_class",
     "parse_expiry",
     "plan_onboarding",
+    "preview_onboarding",
     "read_onboarding_csv",
     "rows_digest",
 ]

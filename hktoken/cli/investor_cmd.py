@@ -19,7 +19,7 @@ from hktoken.bulk.onboard import (
     onboard,
     parse_class,
     parse_expiry,
-    plan_onboarding,
+    preview_onboarding,
     read_onboarding_csv,
 )
 from hktoken.chain.connection import Chain
@@ -536,7 +536,7 @@ def _status(record: InvestorProfile, now: int) -> str:
     default=None,
     help="Folder for the run's journal (deployments/<chain>/runs/; default: the CSV file's folder).",
 )
-@click.option("--dry-run", is_flag=True, default=False, help="Validate the file against the chain; send nothing.")
+@click.option("--dry-run", is_flag=True, default=False, help="Validate the file against the chain and the run's journal; send and write nothing.")
 @registry_option()
 @node_options
 @signer_options
@@ -562,21 +562,34 @@ def import_command(
     try:
         rows = read_onboarding_csv(csv_file, now, decimals=token.decimals if token is not None else None)
         if dry_run:
-            plan = plan_onboarding(chain, registry, rows, source=source, token=token)
+            preview = preview_onboarding(chain, session.signer, registry, rows, out=out or csv_file.parent,
+                                         token=token, source=source)  # fmt: skip
     except ImportRejected as exc:
         _rejected(session, exc)
     investors = [r.investor for r in rows]
     wallets = sum(len(i.wallets) for i in investors)
     summary = f"{display.plural(len(investors), 'investor')} ({display.plural(wallets, 'wallet')})"
     if dry_run:
-        session.emit(
+        plan = preview.plan
+        text = (
             f"{csv_file}: {summary} valid: nothing sent (--dry-run); would register {len(plan.register)}, link "
             f"{display.plural(len(plan.wallets), 'further wallet')} and issue to "
             f"{display.plural(len(plan.mint), 'holder')}"
-            f" ({plan.already_registered} already registered, {plan.already_issued} already issued)",
+            f" ({plan.already_registered} already registered, {plan.already_issued} already issued)"
+        )
+        if preview.unsettled:
+            text += (
+                f"; first, {display.plural(preview.unsettled, 'batch', 'batches')} "
+                f"({display.plural(preview.unsettled_rows, 'row')}) an earlier run journaled in {preview.journal} "
+                "would be settled (found mined, or sent again as signed)"
+            )
+        session.emit(
+            text,
             {"file": source, "investors": len(investors), "wallets": wallets, "register": len(plan.register),
              "link": len(plan.wallets), "issue": len(plan.mint), "already_registered": plan.already_registered,
-             "already_issued": plan.already_issued, "transactions": []},
+             "already_issued": plan.already_issued, "unsettled": preview.unsettled,
+             "unsettled_rows": preview.unsettled_rows, "journal": str(preview.journal),
+             "transactions": []},
         )  # fmt: skip
         return
     with display.progress(f"registering {summary}: batches mined", total=len(rows)) as bar:

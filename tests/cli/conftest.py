@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -89,9 +90,15 @@ class World:
         return result
 
     def last_tx(self, back: int = 0) -> str:
-        """``tx 0x… (block N, gas G)`` of the transaction ``back`` blocks before the latest (one per block)."""
-        block = self.chain.w3.eth.get_block(self.chain.w3.eth.block_number - back)
-        (tx,) = block["transactions"]
+        """``tx 0x… (block N, gas G)`` of the transaction ``back`` transactions before the last one mined (a
+        pipelined batch may share a block: transactions are counted, not blocks)."""
+        newest_first: list[Any] = []
+        number = self.chain.w3.eth.block_number
+        while len(newest_first) <= back:
+            assert number >= 0, f"fewer than {back + 1} transactions on the chain"
+            newest_first += reversed(self.chain.w3.eth.get_block(number)["transactions"])
+            number -= 1
+        tx = newest_first[back]
         receipt = self.chain.w3.eth.get_transaction_receipt(tx)
         return f"tx {HexBytes(tx).to_0x_hex()} (block {receipt['blockNumber']}, gas {receipt['gasUsed']})"
 

@@ -16,7 +16,10 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from hktoken import InvestorRegistry
+from hktoken.bulk.onboard import onboard, read_onboarding_csv
 from hktoken.chain import Chain
+from hktoken.chain.bulk import BulkSender
+from hktoken.chain.sender import SignedTransaction
 from hktoken.contracts.bond import BondToken
 from hktoken.contracts.stablecoin import HKDStablecoin
 from hktoken.models.bond import BondTerms
@@ -133,6 +136,51 @@ def test_import_without_the_issuer_duty_is_refused_before_anything_is_sent(bw: B
     )
     assert w.nonces() == before
     assert not w.registry.contains(_wallet(0))
+
+
+class Crash(Exception):
+    pass
+
+
+def test_a_dry_run_after_a_stop_counts_the_journaled_batches_and_sends_nothing(bw: BulkWorld, tmp_path: Path) -> None:
+    """A run stopped after its first register batch was mined (all three journaled): the dry run reads the
+    journal, says the three batches would be settled first and plans only what is left after them (the mints);
+    then the real run settles them, and issues, exactly as previewed."""
+    w = bw
+    csv_file = _csv(tmp_path / "book.csv", ROWS)
+    rows = read_onboarding_csv(csv_file, datetime.fromtimestamp(w.chain.timestamp(), tz=UTC), decimals=0)
+
+    def crash(phase: str, signed: Sequence[SignedTransaction]) -> None:
+        BulkSender(w.chain).submit_and_gather(signed[:1])
+        raise Crash(phase)
+
+    with pytest.raises(Crash):
+        onboard(w.chain, w.admin, w.registry, rows, out=tmp_path, token=w.bond, max_rows=10, on_signed=crash)
+    (journal,) = (tmp_path / "deployments").rglob("import-*.json")
+    before, journaled = w.nonces(), journal.read_bytes()
+    (line,) = ok(w.run("investor", "import", str(csv_file), *args(w, tmp_path), "--dry-run"))
+    assert line == (
+        f"{csv_file}: {ROWS} investors ({ROWS} wallets) valid: nothing sent (--dry-run); would register 0, link 0 "
+        f"further wallets and issue to {ROWS} holders (10 already registered, 0 already issued); first, 3 batches "
+        f"({ROWS} rows) an earlier run journaled in {journal} would be settled (found mined, or sent again as signed)"
+    )
+    assert (w.nonces(), journal.read_bytes()) == (before, journaled)  # nothing sent, the journal untouched
+    (line,) = ok(w.run("investor", "import", str(csv_file), *args(w, tmp_path)))
+    assert line.startswith(f"imported {ROWS} investors ({ROWS} wallets) from {csv_file} in 0 batches, issued 465 HKGB")
+    assert [w.bond.raw_balance_of(_wallet(n)) for n in range(ROWS)] == list(range(1, ROWS + 1))
+
+
+def test_a_dry_run_without_the_registrar_duty_is_refused_as_the_real_run_would_be(
+    bw: BulkWorld, tmp_path: Path
+) -> None:
+    w = bw
+    stranger = w.accounts[8]
+    csv_file = _csv(tmp_path / "book.csv", ROWS)
+    one_line_error(
+        w.run("investor", "import", str(csv_file), *args(w, tmp_path), "--dry-run", signer=stranger),
+        f"{stranger.address} lacks REGISTRAR_ROLE: grant it with grantRole, or sign with an account that has it",
+    )
+    assert not (tmp_path / "deployments").exists()  # a dry run writes no journal
 
 
 def test_push_all_pays_every_holder_once(bw: BulkWorld, tmp_path: Path) -> None:

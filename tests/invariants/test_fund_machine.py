@@ -317,6 +317,35 @@ class FundMachine(RuleBasedStateMachine):
 
         self.step(refusal, send, effect)
 
+    def settle(self, number: int, ap: str, kind: int) -> tuple[str, dict[str, Any]]:
+        """Settle ``ap``'s struck request of ``kind`` (0 subscription, 1 redemption) in the model, as its claim or
+        ``settleClaims`` does; returns the event the chain must emit for it, with its arguments."""
+        m = self.model
+        e, request = m.epochs[number], m.request(number, ap)
+        if kind:
+            redeemed = request[1]
+            proceeds, fee, paid = redemption_payment(redeemed, e.nav)
+            # Shares out x NAV, rounded in the fund's favour by less than one base unit a creation unit.
+            units = redeemed // UNIT
+            assert units and proceeds * SHARE <= redeemed * e.nav < (proceeds + units) * SHARE
+            m.move_cash(m.administrator, ap, paid)
+            m.move_cash(m.administrator, m.fee_receiver, fee)
+            request[kind] = 0
+            return "RedemptionClaimed", {"participant": ap, "epoch": number, "shares": redeemed,
+                                         "proceeds": proceeds, "fee": fee, "paid": paid}  # fmt: skip
+        shares, cost, fee, refund = subscription_fill(request[0], e.nav)
+        # Cash in = shares out x NAV (rounded up, by less than one base unit a creation unit) + fee + refund.
+        units = shares // UNIT
+        assert (cost - units) * SHARE < shares * e.nav <= cost * SHARE or shares == 0
+        assert request[0] == cost + fee + refund and fee == cost * SUB_FEE_BPS // BPS
+        m.move_shares(ZERO, ap, shares)
+        m.move_cash(m.administrator, m.cash_account, cost)
+        m.move_cash(m.administrator, m.fee_receiver, fee)
+        m.move_cash(m.administrator, ap, refund)
+        request[kind] = 0
+        return "SubscriptionClaimed", {"participant": ap, "epoch": number, "shares": shares, "cost": cost,
+                                       "fee": fee, "refund": refund}  # fmt: skip
+
     @rule(ap=st.sampled_from(APS), redemption=st.booleans(), which=st.sampled_from(["last struck", "open"]))
     def claim(self, ap: str, redemption: bool, which: str) -> None:
         m, signer, kind = self.model, self.aps[ap], int(redemption)
@@ -325,34 +354,9 @@ class FundMachine(RuleBasedStateMachine):
         refusal = m.claim(number, signer.address, kind)
 
         def effect(receipt: Any) -> None:
-            e, request = m.epochs[number], m.request(number, signer.address)
             assert receipt["blockNumber"] > m.published_block[number]
-            if kind:
-                proceeds, fee, paid = redemption_payment(request[1], e.nav)
-                # Shares out x NAV, rounded in the fund's favour by less than one base unit a creation unit.
-                units = request[1] // UNIT
-                assert units and proceeds * SHARE <= request[1] * e.nav < (proceeds + units) * SHARE
-                assert event_args(self.adm, receipt, "RedemptionClaimed") == [
-                    {"participant": signer.address, "epoch": number, "shares": request[1], "proceeds": proceeds,
-                     "fee": fee, "paid": paid}
-                ]  # fmt: skip
-                m.move_cash(m.administrator, signer.address, paid)
-                m.move_cash(m.administrator, m.fee_receiver, fee)
-            else:
-                shares, cost, fee, refund = subscription_fill(request[0], e.nav)
-                # Cash in = shares out x NAV (rounded up, by less than one base unit a creation unit) + fee + refund.
-                units = shares // UNIT
-                assert (cost - units) * SHARE < shares * e.nav <= cost * SHARE or shares == 0
-                assert request[0] == cost + fee + refund and fee == cost * SUB_FEE_BPS // BPS
-                assert event_args(self.adm, receipt, "SubscriptionClaimed") == [
-                    {"participant": signer.address, "epoch": number, "shares": shares, "cost": cost, "fee": fee,
-                     "refund": refund}
-                ]  # fmt: skip
-                m.move_shares(ZERO, signer.address, shares)
-                m.move_cash(m.administrator, m.cash_account, cost)
-                m.move_cash(m.administrator, m.fee_receiver, fee)
-                m.move_cash(m.administrator, signer.address, refund)
-            request[kind] = 0
+            event, args = self.settle(number, signer.address, kind)
+            assert event_args(self.adm, receipt, event) == [args]
 
         def send() -> Any:
             if kind:
@@ -360,6 +364,36 @@ class FundMachine(RuleBasedStateMachine):
             return self.adm.claim_subscription(signer, number)
 
         self.step(refusal, send, effect)
+
+    @rule(names=st.lists(st.sampled_from(APS), min_size=1, max_size=3), which=st.sampled_from(["last struck", "open"]))
+    def settle_claims(self, names: list[str], which: str) -> None:
+        """The desk settles the APs' claims for them (``settleClaims``): each AP as its own claims would, subscription
+        then redemption; one with nothing left (a repeat, or no request) skipped with ``ClaimSkipped`` code 0."""
+        m = self.model
+        struck = [n for n, e in m.epochs.items() if e.struck]
+        number = max(struck) if which == "last struck" and struck else m.open
+        refusal = None if m.epoch(number).struck else Refusal("EpochNotStruck", {"epoch": number})
+        wallets = [self.aps[n].address for n in names]
+
+        def effect(receipt: Any) -> None:
+            assert receipt["blockNumber"] > m.published_block[number]
+            expected: dict[str, list[dict[str, Any]]] = {"SubscriptionClaimed": [], "RedemptionClaimed": [],
+                                                         "ClaimSkipped": []}  # fmt: skip
+            for wallet in wallets:
+                request = m.request(number, wallet)
+                if not any(request):
+                    expected["ClaimSkipped"].append({"participant": wallet, "epoch": number, "code": 0})
+                    continue
+                for kind in (0, 1):
+                    if request[kind]:
+                        event, args = self.settle(number, wallet, kind)
+                        expected[event].append(args)
+            for event, args in expected.items():
+                assert event_args(self.adm, receipt, event) == args, event
+            self.outcomes["settle_claims settled someone" if len(expected["ClaimSkipped"]) < len(wallets)
+                          else "settle_claims skipped everyone"] += 1  # fmt: skip
+
+        self.step(refusal, lambda: self.adm.settle_claims(self.desk, number, wallets), effect)
 
     # ----------------------------------------------------------------------------------------- the dealing desk
 
@@ -438,11 +472,12 @@ class FundMachine(RuleBasedStateMachine):
 
         self.step(refusal, lambda: self.adm.strike(self.desk), effect)
 
-    @rule(move=nav_moves)
-    def deal_round(self, move: int) -> None:
+    @rule(move=nav_moves, by_desk=st.booleans())
+    def deal_round(self, move: int, by_desk: bool) -> None:
         """A whole dealing round in one step (hypothesis's swarm testing switches rules off per example, so the
         separate rules seldom all meet): publish a fresh NAV unless a fresh one is pending, confirm it if it needs
-        it, strike, and claim every request of the epoch."""
+        it, strike, and claim every request of the epoch (``by_desk``: the desk settles them all in one
+        ``settleClaims``)."""
         m = self.model
         if m.pending is None or self.now() - m.pending.as_of > MAX_AGE:
             if self.now() <= m.last_as_of:
@@ -458,6 +493,9 @@ class FundMachine(RuleBasedStateMachine):
         number = m.closed
         self.cancel("ap1", False, "previous")  # the closed epoch: too late to cancel (EpochNotOpen)
         self.strike()
+        if by_desk:
+            self.settle_claims(APS, "last struck")
+            return
         for ap, signer in self.aps.items():
             for redemption in (False, True):
                 if m.request(number, signer.address)[int(redemption)]:
@@ -579,5 +617,8 @@ def test_fund_machine(chain: Chain, accounts: Sequence[LocalAccount]) -> None:
             "refused NavNotConfirmed (strike)",
             "accepted claim",
             "refused EpochNotStruck (claim)",
+            "settle_claims settled someone",
+            "settle_claims skipped everyone",
+            "refused EpochNotStruck (settle_claims)",
         ],
     )
