@@ -51,6 +51,9 @@ interface IBondPayingAgent {
     error NothingToClaim(address holder);
     /// @notice `caller` is not the agent itself: `payHolder` is a step of `payCoupons` only.
     error OnlySelf(address caller);
+    /// @notice The push ran out of gas paying `holder`: nothing of it is kept (send it with more gas); no holder is
+    /// ever skipped for want of gas.
+    error PaymentOutOfGas(address holder);
     /// @notice `holder` holds no bonds and is owed nothing (the treasury's bonds are not outstanding: the issuer
     /// burns them).
     error NothingToRedeem(address holder);
@@ -128,7 +131,8 @@ interface IBondPayingAgent {
     function claim() external returns (uint256 amount);
     /// @notice Pushes coupons to `holders` (PAYER_ROLE); one that cannot be paid now is skipped with
     /// `CouponPaymentSkipped` and stays owed (nothing owed, frozen, owed an unfunded coupon, or refused by the
-    /// payment token: a blocked holder, say). The others are paid.
+    /// payment token: a blocked holder, say; a paused payment token refuses every holder). The others are paid.
+    /// A push that runs out of gas on a holder reverts whole (`PaymentOutOfGas`).
     /// @param holders The holders.
     /// @return paid Payment-token base units paid in total.
     function payCoupons(address[] calldata holders) external returns (uint256 paid);

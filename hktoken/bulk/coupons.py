@@ -5,8 +5,10 @@ after a record date is still owed that coupon). Who is owed what is read in JSON
 only holders owed something are pushed to. The paying agent itself never pays a coupon twice (each holder's
 accrual index moves on when paid), and a rerun of a stopped push settles its journal first, then pays only who is
 still owed. A frozen holder is owed nothing until unfrozen (``claimable`` is zero), so is left out. A holder the
-stablecoin refuses (blocked) makes the agent's whole ``payCoupons`` batch revert: that batch is split by simulation
-down to the refused holders, who are left out and reported (``PushResult.refused``), and the rest is sent again.
+stablecoin refuses (blocked) is skipped by the agent with ``CouponPaymentSkipped`` and reported with the refusal
+(``PushResult.skipped``). Only a paying agent deployed before it paid each holder in its own call lets such a
+holder revert its whole batch; that batch is then split by simulation down to the refused holders, who are left
+out and reported (``PushResult.refused``), and the rest is sent again.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from hktoken.bulk.journal import JournaledRun, SendHook, input_digest
 from hktoken.chain.bulk import BulkCall, BulkSender, Progress
 from hktoken.contracts.bulk import claimable_of, push_calls
 from hktoken.errors import MissingRole
+from hktoken.models.common import to_address
 from hktoken.reports.captable import TRANSFER_TOPIC, deployment_block
 from hktoken.reports.logs import fetch_logs
 
@@ -100,7 +103,10 @@ def push_coupons(
     agent = bond.paying_agent
     if not agent.has_role("PAYER_ROLE", signer.address):
         raise MissingRole(signer.address, "PAYER_ROLE")
-    wallets = holders if holders is not None else bond_holders(bond)
+    if holders is None:
+        wallets = bond_holders(bond)
+    else:  # each wallet once: a repeat would be paid the first time and skipped (NothingToClaim) the second
+        wallets = list(dict.fromkeys(str(to_address(h, what="holder")) for h in holders))
     funded = agent.funded_coupons()
     digest = input_digest((agent.address, funded, wallets))
     run = JournaledRun.open(chain, signer, kind=f"push-{funded}", out=out, digest=digest,

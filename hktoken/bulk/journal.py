@@ -201,7 +201,7 @@ class JournaledRun:
                                    signer=signer.address, target=target, digest=digest)  # fmt: skip
         return cls(chain, signer, journal, sender=sender, on_signed=on_signed)
 
-    def _in_flight_elsewhere(self) -> list[BulkJournal]:
+    def in_flight_elsewhere(self) -> list[BulkJournal]:
         """Other run journals in the same folder, by the same signer, with transactions still ``signed``: an
         earlier run over an edited file (another digest) may have left batches in a node's pool."""
         found = []
@@ -225,7 +225,7 @@ class JournaledRun:
         runs in the same folder first; then make sure nothing else of this signer is pending (a journal kept
         elsewhere): on a dev node it is mined, on any other node the run stops with ChainError. Nothing new is
         signed."""
-        for other in self._in_flight_elsewhere():
+        for other in self.in_flight_elsewhere():
             self._settle(other, progress)
         self._settle(self.journal, progress)
         self._nothing_pending()

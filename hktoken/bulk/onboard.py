@@ -484,23 +484,29 @@ def _import_run(
                              sender=sender, on_signed=on_signed)  # fmt: skip
 
 
-def _checked_plan(
+def _journaled_plan(
     chain: Chain, signer: LocalAccount, registry: InvestorRegistry, rows: Sequence[OnboardingRow],
     journal: BulkJournal, *, token: SecurityToken[Any] | None, source: str,
 ) -> OnboardingPlan:  # fmt: skip
-    """The plan from chain state and the journal's mined rows; MissingRole for a duty the plan needs."""
-    plan = plan_onboarding(chain, registry, rows, source=source, token=token,
+    """The plan from chain state, the journal's mined rows counted as this run's."""
+    return plan_onboarding(chain, registry, rows, source=source, token=token,
                            registered_by_run=journal.done_rows("register"), issued_by_run=journal.done_rows("mint"),
                            issuer=signer.address)  # fmt: skip
+
+
+def _check_duties(
+    signer: LocalAccount, registry: InvestorRegistry, token: SecurityToken[Any] | None, plan: OnboardingPlan
+) -> None:
+    """MissingRole for a duty the plan needs (checked before anything new is sent: a missing role must not leave a
+    run half-done)."""
     needed: list[tuple[ContractWrapper[Any], str]] = (
         [(registry, "REGISTRAR_ROLE")] if plan.register or plan.wallets else []
     )
     if token is not None and plan.mint:
         needed.append((token, "ISSUER_ROLE"))
-    for contract, role in needed:  # before anything new is sent: a missing role must not leave a run half-done
+    for contract, role in needed:
         if not contract.has_role(role, signer.address):
             raise MissingRole(signer.address, role)
-    return plan
 
 
 @dataclass
@@ -511,10 +517,13 @@ class OnboardingPreview:
     """What would be sent after settling, the rows of the unsettled batches left out (as if they land)."""
     journal: Path
     unsettled: int
-    """Batches an earlier run journaled but never saw mined: a real run settles them first (finds them mined or
-    sends them again byte for byte; one found void has its rows planned again)."""
+    """Batches an earlier run of this input journaled but never saw mined: a real run settles them first (finds
+    them mined or sends them again byte for byte; one found void has its rows planned again)."""
     unsettled_rows: int
     """The rows those batches carry."""
+    unsettled_elsewhere: int
+    """Batches this signer's runs over other inputs (an edited file, another token) journaled in the same folder
+    but never saw mined: a real run settles them first too."""
 
 
 def preview_onboarding(
@@ -531,14 +540,16 @@ def preview_onboarding(
     rules, missing duties, a journal of another run) raise the same errors, and the plan counts the journal's
     mined batches as done."""
     run = _import_run(chain, signer, registry, rows, out=out, token=token, source=source)
-    plan = _checked_plan(chain, signer, registry, rows, run.journal, token=token, source=source)
+    plan = _journaled_plan(chain, signer, registry, rows, run.journal, token=token, source=source)
     unsettled = run.journal.entries(status="signed")
     landing = {phase: {line for e in unsettled if e["phase"] == phase for line in e["rows"]}
                for phase in ("register", "wallets", "mint")}  # fmt: skip
     plan.register = [i for i in plan.register if rows[i].line not in landing["register"]]
     plan.wallets = [(i, w) for i, w in plan.wallets if rows[i].line not in landing["wallets"]]
     plan.mint = [(i, units) for i, units in plan.mint if rows[i].line not in landing["mint"]]
-    return OnboardingPreview(plan, run.journal.path, len(unsettled), sum(len(e["rows"]) for e in unsettled))
+    _check_duties(signer, registry, token, plan)  # the duties of what is left to send, as the real run checks them
+    elsewhere = sum(len(j.entries(status="signed")) for j in run.in_flight_elsewhere())
+    return OnboardingPreview(plan, run.journal.path, len(unsettled), sum(len(e["rows"]) for e in unsettled), elsewhere)
 
 
 def onboard(
@@ -560,7 +571,8 @@ def onboard(
     run = _import_run(chain, signer, registry, rows, out=out, token=token, source=source, sender=sender,
                       on_signed=on_signed)  # fmt: skip
     run.settle(progress)
-    plan = _checked_plan(chain, signer, registry, rows, run.journal, token=token, source=source)
+    plan = _journaled_plan(chain, signer, registry, rows, run.journal, token=token, source=source)
+    _check_duties(signer, registry, token, plan)
     investors = [rows[i].investor for i in plan.register]
     sent = run.send("register", register_calls(chain, signer, registry, investors, tx_gas_cap=tx_gas_cap,
                                                max_rows=max_rows),

@@ -199,22 +199,30 @@ def push_command(
     if everyone:
         _push_all(session, bond, out or Path.cwd(), batch_size)
         return
-    with display.progress(f"reading the coupons owed to {display.plural(len(wallets), 'holder')}", len(wallets)) as bar:
-        owed = []
-        for wallet in wallets:
-            owed.append(bond.claimable(wallet))
-            display.advance(bar)
     currency = bond.raw.currency_code().decode()
     with display.progress(f"paying {display.plural(len(wallets), 'holder')}"):
         receipt = bond.pay_coupons(session.signer, wallets)
-    total = sum(owed, Decimal(0))
-    holders_text = display.plural(len(wallets), "holder")
+    outcome = bond.paying_agent.push_outcome(receipt)  # what was paid, from the receipt: a skipped holder gets 0
+    decimals = bond.payment_decimals
+    total = from_base_units(sum(units for _, units in outcome.paid), decimals)
+    text = (
+        f"pushed {display.amount(total, currency)} of coupons of {bond.symbol} to "
+        f"{display.plural(len(outcome.paid), 'holder')} of {len(wallets)}"
+    )
+    if outcome.skipped:
+        wallet, reason = outcome.skipped[0]
+        text += (
+            f"; {display.plural(len(outcome.skipped), 'holder')} could not be paid and still owed, first {wallet}: "
+            f"{reason}"
+        )
     display.sent(
         session,
-        f"pushed {display.amount(total, currency)} of coupons of {bond.symbol} to {holders_text}",
-        {"action": "push", "holders": wallets, "amounts": [display.amount(o) for o in owed]},
+        text,
+        {"action": "push", "holders": wallets,
+         "paid": [{"holder": w, "amount": display.amount(from_base_units(u, decimals))} for w, u in outcome.paid],
+         "unpaid": [{"holder": w, "reason": r} for w, r in outcome.skipped]},
         [receipt],
-    )
+    )  # fmt: skip
 
 
 def _push_all(session: Session, bond: BondToken, out: Path, batch_size: int | None) -> None:
@@ -225,7 +233,7 @@ def _push_all(session: Session, bond: BondToken, out: Path, batch_size: int | No
     total = from_base_units(result.owed_units, bond.payment_decimals)
     text = (
         f"pushed {display.amount(total, currency)} of coupons of {bond.symbol} to "
-        f"{display.plural(result.pushed, 'holder')} of {result.holders} in "
+        f"{display.plural(result.pushed - result.unpaid, 'holder')} of {result.holders} in "
         f"{display.plural(len(result.transactions), 'transaction')}"
     )
     unpaid = result.skipped + result.refused

@@ -536,7 +536,12 @@ def _status(record: InvestorProfile, now: int) -> str:
     default=None,
     help="Folder for the run's journal (deployments/<chain>/runs/; default: the CSV file's folder).",
 )
-@click.option("--dry-run", is_flag=True, default=False, help="Validate the file against the chain and the run's journal; send and write nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    default=False,
+    help="Validate the file against the chain and the run's journal; send and write nothing.",
+)
 @registry_option()
 @node_options
 @signer_options
@@ -577,18 +582,26 @@ def import_command(
             f"{display.plural(len(plan.mint), 'holder')}"
             f" ({plan.already_registered} already registered, {plan.already_issued} already issued)"
         )
+        settling = []
         if preview.unsettled:
-            text += (
-                f"; first, {display.plural(preview.unsettled, 'batch', 'batches')} "
-                f"({display.plural(preview.unsettled_rows, 'row')}) an earlier run journaled in {preview.journal} "
-                "would be settled (found mined, or sent again as signed)"
+            settling.append(
+                f"{display.plural(preview.unsettled, 'batch', 'batches')} "
+                f"({display.plural(preview.unsettled_rows, 'row')}) an earlier run journaled in {preview.journal}"
             )
+        if preview.unsettled_elsewhere:
+            settling.append(
+                f"{display.plural(preview.unsettled_elsewhere, 'batch', 'batches')} of this signer's runs over other "
+                f"files in {preview.journal.parent}"
+            )
+        if settling:
+            text += f"; first, {' and '.join(settling)} would be settled (found mined, or sent again as signed)"
         session.emit(
             text,
             {"file": source, "investors": len(investors), "wallets": wallets, "register": len(plan.register),
              "link": len(plan.wallets), "issue": len(plan.mint), "already_registered": plan.already_registered,
              "already_issued": plan.already_issued, "unsettled": preview.unsettled,
-             "unsettled_rows": preview.unsettled_rows, "journal": str(preview.journal),
+             "unsettled_rows": preview.unsettled_rows, "unsettled_elsewhere": preview.unsettled_elsewhere,
+             "journal": str(preview.journal),
              "transactions": []},
         )  # fmt: skip
         return

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Self
 
 from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
 
 from hktoken.chain.connection import Chain
@@ -75,6 +76,16 @@ def _coupon_index(index: int) -> int:
     return index
 
 
+@dataclass(frozen=True)
+class PushOutcome:
+    """What one ``payCoupons`` transaction did, in log order."""
+
+    paid: list[tuple[ChecksumAddress, int]]
+    """(holder, payment-token base units) of each payment (``CouponsPaid``)."""
+    skipped: list[tuple[ChecksumAddress, str]]
+    """(holder, the refusal in words) of each skip (``CouponPaymentSkipped``): the holder stays owed."""
+
+
 class BondPayingAgent(ContractWrapper[BondPayingAgentFunctions]):
     """The bond's paying agent: holds the stablecoin, funds coupons and principal, pays claims and pushes, redeems.
     Money is in payment-token units."""
@@ -132,8 +143,18 @@ class BondPayingAgent(ContractWrapper[BondPayingAgentFunctions]):
         return self.raw.claim(signer)
 
     def pay_coupons(self, signer: LocalAccount, holders: Sequence[str]) -> TxReceipt:
-        """Push coupons to ``holders`` (PAYER_ROLE); one that cannot be paid is skipped with an event."""
+        """Push coupons to ``holders`` (PAYER_ROLE); one that cannot be paid is skipped with an event
+        (:meth:`push_outcome` reads them)."""
         return self.raw.pay_coupons(signer, _holders(holders, "pay_coupons"))
+
+    def push_outcome(self, receipt: TxReceipt) -> PushOutcome:
+        """What a ``payCoupons`` receipt did: who was paid what, and who was skipped and why."""
+        return PushOutcome(
+            paid=[(to_address(e["args"]["holder"]), int(e["args"]["amount"]))
+                  for e in self.events(receipt, "CouponsPaid")],
+            skipped=[(to_address(e["args"]["holder"]), self.chain.decoder.decode(bytes(e["args"]["reason"])).message)
+                     for e in self.events(receipt, "CouponPaymentSkipped")],
+        )  # fmt: skip
 
     def redeem(self, signer: LocalAccount) -> TxReceipt:
         """The signer redeems all its bonds: burned, principal and unpaid coupons paid in one transfer."""

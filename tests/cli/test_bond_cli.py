@@ -140,7 +140,7 @@ def test_fund_a_recorded_coupon_then_claim_and_push(bw: BondWorld) -> None:
     ]
     assert w.hkd.balance_of(w.alice.address) == Decimal(1900)
     assert ok(w.run("bond", "push", w.bob.address, *tok(w))) == [
-        f"pushed 950 HKD of coupons of HKGB to 1 holder: {w.last_tx()}"
+        f"pushed 950 HKD of coupons of HKGB to 1 holder of 1: {w.last_tx()}"
     ]
     assert w.hkd.balance_of(w.bob.address) == Decimal(950) and w.hkd.balance_of(agent) == 0
     assert ok(w.q("bond", "schedule", *tok(w)))[-2].split()[-2:] == ["yes", "yes"]

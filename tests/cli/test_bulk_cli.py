@@ -165,6 +165,12 @@ def test_a_dry_run_after_a_stop_counts_the_journaled_batches_and_sends_nothing(b
         f"({ROWS} rows) an earlier run journaled in {journal} would be settled (found mined, or sent again as signed)"
     )
     assert (w.nonces(), journal.read_bytes()) == (before, journaled)  # nothing sent, the journal untouched
+    edited = tmp_path / "book-edited.csv"  # the same book with its last row dropped: another input, another journal
+    edited.write_text("".join(csv_file.read_text().splitlines(keepends=True)[:-1]))
+    (line,) = ok(w.run("investor", "import", str(edited), *args(w, tmp_path), "--dry-run", "--json"))
+    report = json.loads(line)
+    assert (report["unsettled"], report["unsettled_elsewhere"], report["register"]) == (0, 3, ROWS - 1 - 10)
+    assert w.nonces() == before and list((tmp_path / "deployments").rglob("import-*.json")) == [journal]
     (line,) = ok(w.run("investor", "import", str(csv_file), *args(w, tmp_path)))
     assert line.startswith(f"imported {ROWS} investors ({ROWS} wallets) from {csv_file} in 0 batches, issued 465 HKGB")
     assert [w.bond.raw_balance_of(_wallet(n)) for n in range(ROWS)] == list(range(1, ROWS + 1))
@@ -221,7 +227,7 @@ def test_push_all_reports_a_holder_the_stablecoin_refuses(bw: BulkWorld, tmp_pat
     w.hkd.block(w.admin, blocked)
     (line,) = ok(w.run("bond", "push", "--all", "--token", w.bond.address, "--out", str(tmp_path)))
     assert line.startswith(
-        f"pushed 8740 HKD of coupons of HKGB to {ROWS} holders of {ROWS} in 1 transaction; 1 holder could not be "
+        f"pushed 8740 HKD of coupons of HKGB to {ROWS - 1} holders of {ROWS} in 1 transaction; 1 holder could not be "
         f"paid and still owed, first {blocked}: "
     )  # 8835 - 5 x 19: the blocked holder's HK$95 stays owed; the agent skipped it in the one batch
     assert "AccountIsBlocked" in line
@@ -229,3 +235,31 @@ def test_push_all_reports_a_holder_the_stablecoin_refuses(bw: BulkWorld, tmp_pat
     assert [w.hkd.raw_balance_of(_wallet(n)) for n in range(ROWS) if n != 4] == [
         (n + 1) * CPT * 10**6 for n in range(ROWS) if n != 4
     ]
+
+
+def test_push_names_a_holder_the_stablecoin_refuses_and_totals_what_was_paid(bw: BulkWorld, tmp_path: Path) -> None:
+    w = bw
+    ok(w.run("investor", "import", str(_csv(tmp_path / "book.csv", ROWS)), *args(w, tmp_path)))
+    w.chain.increase_time(31 * DAY)
+    w.chain.mine()
+    funding = w.bond.paying_agent.raw.coupon_funding(0)
+    w.hkd.raw.approve(w.admin, w.bond.paying_agent.address, funding)
+    w.bond.fund_coupon(w.admin, 0)
+    paid, blocked = _wallet(3), _wallet(4)  # 4 bonds (HK$76 owed) and 5 (HK$95)
+    w.hkd.block(w.admin, blocked)
+    refusal = f"reverted with AccountIsBlocked(account='{blocked}')"
+    (line,) = ok(w.run("bond", "push", paid, blocked, "--token", w.bond.address))
+    assert line == (
+        f"pushed 76 HKD of coupons of HKGB to 1 holder of 2; 1 holder could not be paid and still owed, first "
+        f"{blocked}: {refusal}: {w.last_tx()}"
+    )
+    assert (w.hkd.raw_balance_of(paid), w.hkd.raw_balance_of(blocked)) == (76 * 10**6, 0)
+    (out,) = ok(w.run("bond", "push", blocked, "--token", w.bond.address, "--json"))
+    report = json.loads(out)
+    assert (report["paid"], report["unpaid"]) == ([], [{"holder": blocked, "reason": refusal}])
+    assert w.bond.paying_agent.raw.claimable(blocked) == 95 * 10**6  # still owed
+    w.hkd.unblock(w.admin, blocked)
+    (out,) = ok(w.run("bond", "push", "--all", "--token", w.bond.address, "--out", str(tmp_path), "--json"))
+    report = json.loads(out)
+    assert (report["holders"], report["pushed"], report["amount"], report["unpaid"]) == (ROWS, ROWS - 1, "8759", [])
+    assert [w.hkd.raw_balance_of(_wallet(n)) for n in range(ROWS)] == [(n + 1) * CPT * 10**6 for n in range(ROWS)]

@@ -405,10 +405,8 @@ class BondMachine(RuleBasedStateMachine):
         paid, skipped = [], []
         for wallet in wallets:
             predicted = m.claim(wallet)
-            if isinstance(predicted, Refusal):
+            if isinstance(predicted, Refusal):  # the holder's step reverts whole: nothing of it is kept
                 skipped.append({"holder": wallet, "reason": predicted.error})
-                if predicted.error == "NothingToClaim":
-                    m.settled[wallet] = min(m.recorded, m.funded)
                 continue
             paid.append({"holder": wallet, "amount": predicted})
             m.pay(wallet, predicted)

@@ -93,11 +93,15 @@ def test_workers_sharing_an_external_node_are_refused_before_any_test(pytester: 
 
 
 def test_each_xdist_worker_runs_on_its_own_anvil(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        test_a="def test_a(chain):\n    print('NODE', chain.rpc_url)\n",
-        test_b="def test_b(chain):\n    print('NODE', chain.rpc_url)\n",
+    test = (
+        "import os\n\n"
+        "def test_{0}(hktoken_node, chain):\n"
+        "    print('NODE', os.environ['PYTEST_XDIST_WORKER'], hktoken_node.process.pid, chain.rpc_url)\n"
     )
+    pytester.makepyfile(test_a=test.format("a"), test_b=test.format("b"))
     result = pytester.runpytest_subprocess("-q", "-n", "2", "--dist", "loadfile", "-rA")
     result.assert_outcomes(passed=2)
-    urls = {line.split("NODE ", 1)[1] for line in result.stdout.lines if "NODE http" in line}
-    assert len(urls) == 2, result.stdout.str()
+    nodes = {tuple(line.split()[1:]) for line in result.stdout.lines if line.startswith("NODE gw")}
+    assert len(nodes) == 2, result.stdout.str()  # two workers, each with its own anvil process and URL
+    (worker_a, pid_a, url_a), (worker_b, pid_b, url_b) = sorted(nodes)
+    assert (worker_a, worker_b) == ("gw0", "gw1") and pid_a != pid_b and url_a != url_b

@@ -102,18 +102,21 @@ contract BondPayingAgent is AccessControl, ReentrancyGuardTransient, IBondPaying
 
     /// @inheritdoc IBondPayingAgent
     /// @dev Each holder is paid in a call to `payHolder` on this contract, under try/catch: a refusal by the token
-    /// (frozen) or by the payment token (blocked) reverts that call alone, and is emitted as the skip's reason.
-    /// A step starved of gas returns here with under 1/64 of its cost (EIP-150), too little to emit the skip, so the
-    /// batch reverts instead of skipping holders for want of gas (for any step under ~100,000 gas).
+    /// (frozen) or by the payment token (blocked) reverts that call alone, and is emitted as the skip's reason. A
+    /// step that ran out of gas hands back only the reserves EIP-150 kept in each frame (1/64 of what each had), a
+    /// refusal most of what it was given: a catch left with under 1/8 of the gas the step started with reverts the
+    /// push (`PaymentOutOfGas`) rather than skip a holder for want of gas (sound to 7 nested calls in the step).
     function payCoupons(address[] calldata holders) external onlyRole(PAYER_ROLE) nonReentrant returns (uint256 paid) {
         uint256 n = holders.length;
         uint256 funded = fundedCoupons;
         for (uint256 i; i < n; ++i) {
             address holder = holders[i];
+            uint256 gasAtStep = gasleft();
             try this.payHolder(holder, funded) returns (uint256 amount) {
                 paid += amount;
                 emit CouponsPaid(holder, amount);
             } catch (bytes memory reason) {
+                if (gasleft() < gasAtStep / 8) revert PaymentOutOfGas(holder);
                 emit CouponPaymentSkipped(holder, reason);
             }
         }

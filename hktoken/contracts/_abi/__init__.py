@@ -13,6 +13,7 @@ from hktoken.contracts._abi.fund_administrator import FundAdministratorFunctions
 from hktoken.contracts._abi.fund_token import FundTokenFunctions
 from hktoken.contracts._abi.gold_custodian import GoldCustodianFunctions
 from hktoken.contracts._abi.gold_token import GoldTokenFunctions
+from hktoken.contracts._abi.heavy_payment_token import HeavyPaymentTokenFunctions
 from hktoken.contracts._abi.hkd_stablecoin import HKDStablecoinFunctions
 from hktoken.contracts._abi.investor_registry import InvestorRegistryFunctions
 from hktoken.contracts._abi.plain_erc20 import PlainERC20Functions
@@ -31,6 +32,7 @@ SURFACES: dict[str, type[AbiSurface]] = {
     "GoldCustodian": GoldCustodianFunctions,
     "GoldToken": GoldTokenFunctions,
     "HKDStablecoin": HKDStablecoinFunctions,
+    "HeavyPaymentToken": HeavyPaymentTokenFunctions,
     "InvestorRegistry": InvestorRegistryFunctions,
     "PlainERC20": PlainERC20Functions,
     "RWAToken": RWATokenFunctions,
@@ -49,6 +51,7 @@ __all__ = [
     "GoldCustodianFunctions",
     "GoldTokenFunctions",
     "HKDStablecoinFunctions",
+    "HeavyPaymentTokenFunctions",
     "InvestorRegistryFunctions",
     "PlainERC20Functions",
     "RWATokenAdminFunctions",

@@ -126,7 +126,8 @@ class BondPayingAgentFunctions(AbiSurface):
     def pay_coupons(self, signer: LocalAccount, holders: Sequence[str]) -> TxReceipt:
         """Pushes coupons to `holders` (PAYER_ROLE); one that cannot be paid now is skipped with
         `CouponPaymentSkipped` and stays owed (nothing owed, frozen, owed an unfunded coupon, or refused by the
-        payment token: a blocked holder, say). The others are paid.
+        payment token: a blocked holder, say; a paused payment token refuses every holder). The others are paid. A
+        push that runs out of gas on a holder reverts whole (`PaymentOutOfGas`).
 
         ``payCoupons(address[] holders) returns (uint256 paid)``, sent by ``signer``.
         """
