@@ -4,7 +4,7 @@ its decimals enforced before anything is sent); every refusal is one line and se
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -209,20 +209,28 @@ def push_command(
         f"pushed {display.amount(total, currency)} of coupons of {bond.symbol} to "
         f"{display.plural(len(outcome.paid), 'holder')} of {len(wallets)}"
     )
-    if outcome.skipped:
-        wallet, reason = outcome.skipped[0]
-        text += (
-            f"; {display.plural(len(outcome.skipped), 'holder')} could not be paid and still owed, first {wallet}: "
-            f"{reason}"
-        )
+    text += _unpaid_clause(outcome.skipped)
     display.sent(
         session,
         text,
         {"action": "push", "holders": wallets,
          "paid": [{"holder": w, "amount": display.amount(from_base_units(u, decimals))} for w, u in outcome.paid],
-         "unpaid": [{"holder": w, "reason": r} for w, r in outcome.skipped]},
+         "unpaid": _unpaid_data(outcome.skipped)},
         [receipt],
     )  # fmt: skip
+
+
+def _unpaid_clause(unpaid: Sequence[tuple[str, str]]) -> str:
+    """What a push says of the holders it could not pay (skipped or refused, with the refusal), or nothing."""
+    if not unpaid:
+        return ""
+    wallet, reason = unpaid[0]
+    return f"; {display.plural(len(unpaid), 'holder')} could not be paid and still owed, first {wallet}: {reason}"
+
+
+def _unpaid_data(unpaid: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    """The ``--json`` form of the holders a push could not pay."""
+    return [{"holder": wallet, "reason": reason} for wallet, reason in unpaid]
 
 
 def _push_all(session: Session, bond: BondToken, out: Path, batch_size: int | None) -> None:
@@ -237,15 +245,13 @@ def _push_all(session: Session, bond: BondToken, out: Path, batch_size: int | No
         f"{display.plural(len(result.transactions), 'transaction')}"
     )
     unpaid = result.skipped + result.refused
-    if unpaid:
-        wallet, reason = unpaid[0]
-        text += f"; {display.plural(len(unpaid), 'holder')} could not be paid and still owed, first {wallet}: {reason}"
+    text += _unpaid_clause(unpaid)
     receipts = [session.chain.w3.eth.get_transaction_receipt(HexStr(h)) for h in result.transactions]
     display.sent(
         session,
         text,
         {"action": "push", "holders": result.holders, "pushed": result.pushed, "amount": display.amount(total),
-         "unpaid": [{"holder": w, "reason": r} for w, r in result.skipped + result.refused],
+         "unpaid": _unpaid_data(unpaid),
          "journal": str(result.journal), "gas_used": result.gas_used},
         receipts,
     )  # fmt: skip
