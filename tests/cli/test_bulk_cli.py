@@ -189,15 +189,21 @@ def test_a_dry_run_without_the_registrar_duty_is_refused_as_the_real_run_would_b
     assert not (tmp_path / "deployments").exists()  # a dry run writes no journal
 
 
-def test_push_all_pays_every_holder_once(bw: BulkWorld, tmp_path: Path) -> None:
-    w = bw
+def _book_with_coupon_funded(w: BulkWorld, tmp_path: Path) -> int:
+    """The ROWS-investor book imported and issued, the first coupon recorded and funded by the admin; returns the
+    funding in HKD base units."""
     ok(w.run("investor", "import", str(_csv(tmp_path / "book.csv", ROWS)), *args(w, tmp_path)))
     w.chain.increase_time(31 * DAY)
     w.chain.mine()
     funding = w.bond.paying_agent.raw.coupon_funding(0)
-    assert funding == 465 * CPT * 10**6
     w.hkd.raw.approve(w.admin, w.bond.paying_agent.address, funding)
     w.bond.fund_coupon(w.admin, 0)
+    return funding
+
+
+def test_push_all_pays_every_holder_once(bw: BulkWorld, tmp_path: Path) -> None:
+    w = bw
+    assert _book_with_coupon_funded(w, tmp_path) == 465 * CPT * 10**6
     (line,) = ok(w.run("bond", "push", "--all", "--token", w.bond.address, "--out", str(tmp_path)))
     assert line == f"pushed 8835 HKD of coupons of HKGB to {ROWS} holders of {ROWS} in 1 transaction: {w.last_tx()}"
     assert [w.hkd.raw_balance_of(_wallet(n)) for n in range(ROWS)] == [(n + 1) * CPT * 10**6 for n in range(ROWS)]
@@ -217,12 +223,7 @@ def test_push_all_pays_every_holder_once(bw: BulkWorld, tmp_path: Path) -> None:
 
 def test_push_all_reports_a_holder_the_stablecoin_refuses(bw: BulkWorld, tmp_path: Path) -> None:
     w = bw
-    ok(w.run("investor", "import", str(_csv(tmp_path / "book.csv", ROWS)), *args(w, tmp_path)))
-    w.chain.increase_time(31 * DAY)
-    w.chain.mine()
-    funding = w.bond.paying_agent.raw.coupon_funding(0)
-    w.hkd.raw.approve(w.admin, w.bond.paying_agent.address, funding)
-    w.bond.fund_coupon(w.admin, 0)
+    _book_with_coupon_funded(w, tmp_path)
     blocked = _wallet(4)
     w.hkd.block(w.admin, blocked)
     (line,) = ok(w.run("bond", "push", "--all", "--token", w.bond.address, "--out", str(tmp_path)))
@@ -239,12 +240,7 @@ def test_push_all_reports_a_holder_the_stablecoin_refuses(bw: BulkWorld, tmp_pat
 
 def test_push_names_a_holder_the_stablecoin_refuses_and_totals_what_was_paid(bw: BulkWorld, tmp_path: Path) -> None:
     w = bw
-    ok(w.run("investor", "import", str(_csv(tmp_path / "book.csv", ROWS)), *args(w, tmp_path)))
-    w.chain.increase_time(31 * DAY)
-    w.chain.mine()
-    funding = w.bond.paying_agent.raw.coupon_funding(0)
-    w.hkd.raw.approve(w.admin, w.bond.paying_agent.address, funding)
-    w.bond.fund_coupon(w.admin, 0)
+    _book_with_coupon_funded(w, tmp_path)
     paid, blocked = _wallet(3), _wallet(4)  # 4 bonds (HK$76 owed) and 5 (HK$95)
     w.hkd.block(w.admin, blocked)
     refusal = f"reverted with AccountIsBlocked(account='{blocked}')"
